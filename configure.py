@@ -409,7 +409,7 @@ def main():
            'TEST')
     action('bench', f'$python bench/run.py --builddir {builddir} --quick', 'BENCH')
     action('demo', f'$python misc/demo.py --builddir {builddir}', 'DEMO')
-    srcs_for_format = "git ls-files '*.cc' '*.h' '*.re' '*.hpp'"
+    srcs_for_format = "git ls-files '*.cc' '*.h' '*.hpp'"
     action('format', f'{srcs_for_format} | xargs clang-format -i', 'FORMAT', deps=())
     action('format-check', f'{srcs_for_format} | xargs clang-format --dry-run --Werror',
            'FORMAT-CHECK', deps=())

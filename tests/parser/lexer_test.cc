@@ -1,9 +1,9 @@
+#include "parser/lexer.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
-
-#include "parser/lexer.h"
 
 namespace hako {
 namespace {
@@ -29,8 +29,8 @@ TEST(Lexer, KeywordsIdentifiersAndPunctuation) {
 
 TEST(Lexer, Numbers) {
   EXPECT_EQ(kinds("42 0x2A 1_000_000 1.5 1e10 2.5e-3 1.0"),
-            (std::vector<Tok>{Tok::Int, Tok::Int, Tok::Int, Tok::Float, Tok::Float,
-                              Tok::Float, Tok::Float, Tok::Eof}));
+            (std::vector<Tok>{Tok::Int, Tok::Int, Tok::Int, Tok::Float, Tok::Float, Tok::Float,
+                              Tok::Float, Tok::Eof}));
   Lexer lx(".5");
   Token t = lx.next();
   EXPECT_EQ(t.kind, Tok::Error);
