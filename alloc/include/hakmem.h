@@ -1,0 +1,167 @@
+/* hakmem — a call-site-aware memory allocator. The public C ABI.
+ *
+ * Every function is thread-safe. Errors follow glibc: NULL with errno = ENOMEM for sizes
+ * that cannot be served (including calloc overflow), EINVAL for bad alignments; an invalid
+ * or double free aborts with a one-line message naming the pointer.
+ *
+ * Configuration is read once, from the environment, at the first allocation:
+ *   HAKMEM_BACKEND=hakmem|system   system forwards hak_* to the process's malloc (so a peer
+ *                                  preloaded with LD_PRELOAD is measured through this API)
+ *   HAKMEM_THRESHOLD=64K..2M       the mmap threshold (one of the six steps)
+ *   HAKMEM_PURGE_MS=N              delay before freed pages go back to the OS (default 50)
+ *   HAKMEM_MODE, HAKMEM_REPORT, HAKMEM_PROFILE, HAKMEM_SITE_DEPTH, HAKMEM_THP, HAKMEM_SEED
+ *                                  profiling, reports and tuning (docs/REPORT.md)
+ * Unknown values are reported once on stderr and the default is used.
+ */
+#ifndef HAKMEM_H
+#define HAKMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define HAK_API __attribute__((visibility("default")))
+#define HAK_NODISCARD __attribute__((warn_unused_result))
+#else
+#define HAK_API
+#define HAK_NODISCARD
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Allocation ----------------------------------------------------------------------- */
+
+/* A call site: 0 means "no explicit site" (the caller's return address is used). */
+typedef uint32_t hak_site_t;
+
+HAK_API HAK_NODISCARD void* hak_malloc(size_t size);
+HAK_API HAK_NODISCARD void* hak_calloc(size_t count, size_t size);
+HAK_API HAK_NODISCARD void* hak_realloc(void* ptr, size_t size);
+HAK_API HAK_NODISCARD void* hak_aligned_alloc(size_t alignment, size_t size);
+HAK_API void hak_free(void* ptr);
+HAK_API size_t hak_usable_size(const void* ptr);
+
+/* The same, attributed to an explicit site (see HAK_SITE). */
+HAK_API HAK_NODISCARD void* hak_alloc_at(size_t size, hak_site_t site);
+HAK_API HAK_NODISCARD void* hak_calloc_at(size_t count, size_t size, hak_site_t site);
+HAK_API HAK_NODISCARD void* hak_realloc_at(void* ptr, size_t size, hak_site_t site);
+HAK_API HAK_NODISCARD void* hak_aligned_alloc_at(size_t alignment, size_t size,
+                                                 hak_site_t site);
+
+/* ---- Sites ---------------------------------------------------------------------------- */
+
+/* Registers (or finds) the site called `name`; the first registration's file and line are
+ * kept. Returns the site's id, never 0. A full site table returns the `other` site. */
+HAK_API hak_site_t hak_site_register(const char* name, const char* file, int line);
+/* The name of a site ("json.string", or "symbol+0x1c" for an implicit one). */
+HAK_API const char* hak_site_name(hak_site_t site);
+
+/* HAK_SITE("json.string") is the site id of that tag, resolved once per call site. */
+#define HAK_SITE(name)                                                               \
+  __extension__({                                                                    \
+    static hak_site_t hak_site_cache_;                                               \
+    hak_site_t hak_site_id_ = __atomic_load_n(&hak_site_cache_, __ATOMIC_RELAXED);   \
+    if (__builtin_expect(hak_site_id_ == 0, 0)) {                                    \
+      hak_site_id_ = hak_site_register((name), __FILE__, __LINE__);                  \
+      __atomic_store_n(&hak_site_cache_, hak_site_id_, __ATOMIC_RELAXED);            \
+    }                                                                                \
+    hak_site_id_;                                                                    \
+  })
+
+/* ---- Control -------------------------------------------------------------------------- */
+
+/* The six mmap-threshold steps: 64 KiB, 128 KiB, 256 KiB, 512 KiB, 1 MiB, 2 MiB. Blocks
+ * above the threshold are mapped directly (and cached per site). Returns 0, or -1 with
+ * errno = EINVAL for a size that is not a step. */
+HAK_API int hak_set_mmap_threshold(size_t bytes);
+HAK_API size_t hak_mmap_threshold(void);
+
+/* Gives freed memory back to the OS now, instead of after the purge delay. */
+HAK_API void hak_collect(void);
+
+/* "hakmem" or "system". */
+HAK_API const char* hak_backend(void);
+
+/* Process-wide counters (cheap: no walk over the heap). */
+typedef struct hak_os_stats {
+  size_t mapped_bytes;     /* address space mapped from the OS */
+  size_t segments;         /* segments mapped */
+  size_t large_blocks;     /* live directly mapped blocks */
+  size_t purged_bytes;     /* total returned to the OS with madvise/munmap */
+  size_t heaps_active;     /* thread heaps in use */
+  size_t heaps_abandoned;  /* heaps of exited threads waiting to be reclaimed */
+} hak_os_stats_t;
+HAK_API void hak_os_stats(hak_os_stats_t* out);
+
+#ifdef __cplusplus
+} /* extern "C" */
+
+#include <cstddef>
+#include <new>
+
+namespace hak {
+
+/* A string usable as a template argument: hak::allocator<T, "json.string">. */
+template <std::size_t N>
+struct site_name {
+  char str[N];
+  constexpr site_name(const char (&s)[N]) {  // NOLINT: implicit by design
+    for (std::size_t i = 0; i < N; ++i) str[i] = s[i];
+  }
+};
+
+/* An STL allocator whose allocations are attributed to the site `Name`. Stateless. */
+template <class T, site_name Name>
+struct allocator {
+  using value_type = T;
+  template <class U>
+  struct rebind {
+    using other = allocator<U, Name>;
+  };
+  allocator() noexcept = default;
+  template <class U>
+  allocator(const allocator<U, Name>&) noexcept {}  // NOLINT: implicit by design
+
+  static hak_site_t site() {
+    static const hak_site_t id = hak_site_register(Name.str, __FILE__, __LINE__);
+    return id;
+  }
+  T* allocate(std::size_t n) {
+    if (n > static_cast<std::size_t>(-1) / 2 / sizeof(T)) throw std::bad_array_new_length();
+    void* p = alignof(T) > 16 ? hak_aligned_alloc_at(alignof(T), n * sizeof(T), site())
+                              : hak_alloc_at(n * sizeof(T), site());
+    if (!p) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, std::size_t) noexcept { hak_free(p); }
+  friend bool operator==(const allocator&, const allocator&) noexcept { return true; }
+};
+
+/* The same with the site chosen at run time (one site id per allocator object). */
+template <class T>
+struct site_allocator {
+  using value_type = T;
+  hak_site_t site;
+  explicit site_allocator(hak_site_t s) noexcept : site(s) {}
+  template <class U>
+  site_allocator(const site_allocator<U>& o) noexcept : site(o.site) {}  // NOLINT
+  T* allocate(std::size_t n) {
+    if (n > static_cast<std::size_t>(-1) / 2 / sizeof(T)) throw std::bad_array_new_length();
+    void* p = alignof(T) > 16 ? hak_aligned_alloc_at(alignof(T), n * sizeof(T), site)
+                              : hak_alloc_at(n * sizeof(T), site);
+    if (!p) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, std::size_t) noexcept { hak_free(p); }
+  template <class U>
+  friend bool operator==(const site_allocator& a, const site_allocator<U>& b) noexcept {
+    return a.site == b.site;
+  }
+};
+
+}  // namespace hak
+#endif /* __cplusplus */
+
+#endif /* HAKMEM_H */
