@@ -12,24 +12,23 @@ void Ast::clear() {
 }
 
 const char* expr_kind_name(ExprKind k) {
-  static const char* const names[] = {"Nil",   "Bool",  "Int",    "Float", "String",
-                                      "Name",  "Array", "Map",    "Fn",    "Unary",
+  static const char* const names[] = {"Nil",    "Bool",  "Int",   "Float", "String",
+                                      "Name",   "Array", "Map",   "Fn",    "Unary",
                                       "Binary", "Index", "Field", "Call",  "Method"};
   return names[static_cast<int>(k)];
 }
 
 const char* stmt_kind_name(StmtKind k) {
-  static const char* const names[] = {"Expr",   "Let",    "Assign", "Fn",       "If",
-                                      "While",  "ForRange", "ForIn", "Return", "Break",
-                                      "Continue", "Block"};
+  static const char* const names[] = {"Expr",     "Let",   "Assign", "Fn",    "If",       "While",
+                                      "ForRange", "ForIn", "Return", "Break", "Continue", "Block"};
   return names[static_cast<int>(k)];
 }
 
 const char* unary_op_text(UnaryOp op) { return op == UnaryOp::Neg ? "-" : "!"; }
 
 const char* binary_op_text(BinaryOp op) {
-  static const char* const texts[] = {"||", "&&", "==", "!=", "<", "<=", ">",  ">=",
-                                      "..", "+",  "-",  "*",  "/", "//", "%", "**"};
+  static const char* const texts[] = {
+      "||", "&&", "==", "!=", "<", "<=", ">", ">=", "..", "+", "-", "*", "/", "//", "%", "**"};
   return texts[static_cast<int>(op)];
 }
 

@@ -64,12 +64,24 @@ class Dumper {
       }
       char buf[4] = {'\\', 0, 0, 0};
       switch (c) {
-        case '"': put("\\\""); break;
-        case '\\': put("\\\\"); break;
-        case '\n': put("\\n"); break;
-        case '\t': put("\\t"); break;
-        case '\r': put("\\r"); break;
-        case '\0': put("\\0"); break;
+        case '"':
+          put("\\\"");
+          break;
+        case '\\':
+          put("\\\\");
+          break;
+        case '\n':
+          put("\\n");
+          break;
+        case '\t':
+          put("\\t");
+          break;
+        case '\r':
+          put("\\r");
+          break;
+        case '\0':
+          put("\\0");
+          break;
         default:
           if (c >= 0x20 && c < 0x7f) {
             put(std::string_view(reinterpret_cast<const char*>(p), 1));
@@ -94,9 +106,14 @@ class Dumper {
 
   void stmt(const Stmt& s, int depth) {
     switch (s.kind) {
-      case StmtKind::Block: block(s.as<Block>(), depth); return;
-      case StmtKind::Fn: function(*s.as<FnStmt>().fn, "Fn", depth); return;
-      default: break;
+      case StmtKind::Block:
+        block(s.as<Block>(), depth);
+        return;
+      case StmtKind::Fn:
+        function(*s.as<FnStmt>().fn, "Fn", depth);
+        return;
+      default:
+        break;
     }
     line(depth);
     put(stmt_kind_name(s.kind));
@@ -174,7 +191,9 @@ class Dumper {
         at(s.pos);
         if (s.as<ReturnStmt>().value) expr(*s.as<ReturnStmt>().value, depth + 1);
         break;
-      default: at(s.pos); break;  // Break, Continue
+      default:
+        at(s.pos);
+        break;  // Break, Continue
     }
   }
 
@@ -190,8 +209,12 @@ class Dumper {
     line(depth);
     put(expr_kind_name(e.kind));
     switch (e.kind) {
-      case ExprKind::Bool: put(e.as<BoolExpr>().value ? " true" : " false"); break;
-      case ExprKind::Int: ok_ = ok_ && out_->appendf(" %lld", (long long)e.as<IntExpr>().value); break;
+      case ExprKind::Bool:
+        put(e.as<BoolExpr>().value ? " true" : " false");
+        break;
+      case ExprKind::Int:
+        ok_ = ok_ && out_->appendf(" %lld", (long long)e.as<IntExpr>().value);
+        break;
       case ExprKind::Float: {
         char buf[kDoubleChars];
         put(" ");
@@ -222,11 +245,14 @@ class Dumper {
         put(" ");
         put(e.as<MethodExpr>().name);
         break;
-      default: break;
+      default:
+        break;
     }
     at(e.pos);
     switch (e.kind) {
-      case ExprKind::Array: exprs(e.as<ArrayExpr>().items, depth + 1); break;
+      case ExprKind::Array:
+        exprs(e.as<ArrayExpr>().items, depth + 1);
+        break;
       case ExprKind::Map:
         for (const MapEntry& m : e.as<MapExpr>().entries) {
           line(depth + 1);
@@ -237,7 +263,9 @@ class Dumper {
           expr(*m.value, depth + 2);
         }
         break;
-      case ExprKind::Unary: expr(*e.as<UnaryExpr>().operand, depth + 1); break;
+      case ExprKind::Unary:
+        expr(*e.as<UnaryExpr>().operand, depth + 1);
+        break;
       case ExprKind::Binary:
         expr(*e.as<BinaryExpr>().lhs, depth + 1);
         expr(*e.as<BinaryExpr>().rhs, depth + 1);
@@ -246,7 +274,9 @@ class Dumper {
         expr(*e.as<IndexExpr>().object, depth + 1);
         expr(*e.as<IndexExpr>().index, depth + 1);
         break;
-      case ExprKind::Field: expr(*e.as<FieldExpr>().object, depth + 1); break;
+      case ExprKind::Field:
+        expr(*e.as<FieldExpr>().object, depth + 1);
+        break;
       case ExprKind::Call:
         expr(*e.as<CallExpr>().callee, depth + 1);
         exprs(e.as<CallExpr>().args, depth + 1);
@@ -255,7 +285,8 @@ class Dumper {
         expr(*e.as<MethodExpr>().object, depth + 1);
         exprs(e.as<MethodExpr>().args, depth + 1);
         break;
-      default: break;
+      default:
+        break;
     }
   }
 

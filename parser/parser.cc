@@ -1,7 +1,7 @@
 // The Hako parser: tokens, errors and recovery, statements. Expressions: parser_expr.cc.
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
-#include <algorithm>
 #include <cstring>
 
 #include "parser/parser_impl.h"
@@ -92,6 +92,9 @@ const char* Parser::describe(const Token& t, char* buf, size_t cap) const {
 void Parser::vreport(ast::Pos p, size_t offset, const char* fmt, va_list ap) {
   if (panic_ || fatal_) return;
   panic_ = true;
+  // A second complaint about the token of the last one adds nothing.
+  if (!errors_->empty() && errors_->back().offset == offset && reported_) return;
+  reported_ = true;
   Error e;
   e.line = p.line;
   e.col = p.col;
@@ -158,6 +161,10 @@ void Parser::synchronize(uint32_t level) {
           panic_ = false;
           return;
         case Tok::RBrace:
+          panic_ = false;
+          return;
+        // A keyword that starts a line likely starts a statement; in mid-line it is more
+        // likely part of the mistake (`let if = 1;`).
         case Tok::KwLet:
         case Tok::KwIf:
         case Tok::KwWhile:
@@ -165,15 +172,14 @@ void Parser::synchronize(uint32_t level) {
         case Tok::KwReturn:
         case Tok::KwBreak:
         case Tok::KwContinue:
-          panic_ = false;
-          return;
         case Tok::KwFn:
-          if (peek().kind == Tok::Ident) {
+          if (tok_.line > prev_.line && (tok_.kind != Tok::KwFn || peek().kind == Tok::Ident)) {
             panic_ = false;
             return;
           }
           break;
-        default: break;
+        default:
+          break;
       }
     }
     advance();
@@ -259,7 +265,9 @@ bool Parser::run() {
 bool Parser::statement(ast::Stmt** out) {
   *out = nullptr;
   switch (tok_.kind) {
-    case Tok::KwLet: *out = let_statement(); break;
+    case Tok::KwLet:
+      *out = let_statement();
+      break;
     case Tok::KwFn:
       if (peek().kind == Tok::Ident) {
         *out = fn_statement();
@@ -267,15 +275,31 @@ bool Parser::statement(ast::Stmt** out) {
         *out = expression_statement();
       }
       break;
-    case Tok::KwIf: *out = if_statement(); break;
-    case Tok::KwWhile: *out = while_statement(); break;
-    case Tok::KwFor: *out = for_statement(); break;
-    case Tok::KwReturn: *out = return_statement(); break;
+    case Tok::KwIf:
+      *out = if_statement();
+      break;
+    case Tok::KwWhile:
+      *out = while_statement();
+      break;
+    case Tok::KwFor:
+      *out = for_statement();
+      break;
+    case Tok::KwReturn:
+      *out = return_statement();
+      break;
     case Tok::KwBreak:
-    case Tok::KwContinue: *out = jump_statement(); break;
-    case Tok::LBrace: *out = block("");  break;
-    case Tok::Semi: advance(); return true;
-    default: *out = expression_statement(); break;
+    case Tok::KwContinue:
+      *out = jump_statement();
+      break;
+    case Tok::LBrace:
+      *out = block("");
+      break;
+    case Tok::Semi:
+      advance();
+      return true;
+    default:
+      *out = expression_statement();
+      break;
   }
   return *out != nullptr;
 }
@@ -312,8 +336,8 @@ ast::Block* Parser::block(const char* where) {
     }
   }
   if (!at(Tok::RBrace)) {
-    error_at(tok_, "expected '}' to close the block opened at %u:%u, got end of input",
-             open.line, open.col);
+    error_at(tok_, "expected '}' to close the block opened at %u:%u, got end of input", open.line,
+             open.col);
     stmts_.resize(mark);
     return nullptr;
   }
@@ -508,7 +532,8 @@ ast::Stmt* Parser::for_statement() {
   // `for (i in range(a, b[, step]))` is a numeric loop.
   if (nvars == 1 && iterable->kind == ast::ExprKind::Call) {
     auto& call = iterable->as<ast::CallExpr>();
-    if (call.callee->kind == ast::ExprKind::Name && call.callee->as<ast::NameExpr>().name == "range" &&
+    if (call.callee->kind == ast::ExprKind::Name &&
+        call.callee->as<ast::NameExpr>().name == "range" &&
         (call.args.size == 2 || call.args.size == 3)) {
       auto* s = node<ast::ForRangeStmt>(pos(f), height);
       if (!s) return nullptr;
@@ -570,19 +595,33 @@ ast::Stmt* Parser::expression_statement() {
   if (!e) return nullptr;
   ast::AssignOp op;
   switch (tok_.kind) {
-    case Tok::Assign: op = ast::AssignOp::Set; break;
-    case Tok::PlusAssign: op = ast::AssignOp::Add; break;
-    case Tok::MinusAssign: op = ast::AssignOp::Sub; break;
-    case Tok::StarAssign: op = ast::AssignOp::Mul; break;
-    case Tok::SlashAssign: op = ast::AssignOp::Div; break;
-    case Tok::DotDotAssign: op = ast::AssignOp::Concat; break;
+    case Tok::Assign:
+      op = ast::AssignOp::Set;
+      break;
+    case Tok::PlusAssign:
+      op = ast::AssignOp::Add;
+      break;
+    case Tok::MinusAssign:
+      op = ast::AssignOp::Sub;
+      break;
+    case Tok::StarAssign:
+      op = ast::AssignOp::Mul;
+      break;
+    case Tok::SlashAssign:
+      op = ast::AssignOp::Div;
+      break;
+    case Tok::DotDotAssign:
+      op = ast::AssignOp::Concat;
+      break;
     default: {
       if (e->kind != ast::ExprKind::Call && e->kind != ast::ExprKind::Method) {
         if (!at(Tok::Semi)) {
           char got[64];
-          error_at(tok_, "expected ';' after the statement, got %s", describe(tok_, got, sizeof got));
+          error_at(tok_, "expected ';' after the statement, got %s",
+                   describe(tok_, got, sizeof got));
         } else {
-          error_at(first, "this expression does nothing: only calls and assignments are statements");
+          error_at(first,
+                   "this expression does nothing: only calls and assignments are statements");
         }
         return nullptr;
       }

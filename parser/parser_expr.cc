@@ -24,22 +24,53 @@ constexpr int kPowPrec = 8;     // `**` too, handled by power()
 bool binary_info(Tok t, BinaryInfo* out) {
   using B = ast::BinaryOp;
   switch (t) {
-    case Tok::OrOr: *out = {B::Or, 1}; return true;
-    case Tok::AndAnd: *out = {B::And, 2}; return true;
-    case Tok::EqEq: *out = {B::Eq, 3}; return true;
-    case Tok::NotEq: *out = {B::Ne, 3}; return true;
-    case Tok::Lt: *out = {B::Lt, 3}; return true;
-    case Tok::Le: *out = {B::Le, 3}; return true;
-    case Tok::Gt: *out = {B::Gt, 3}; return true;
-    case Tok::Ge: *out = {B::Ge, 3}; return true;
-    case Tok::DotDot: *out = {B::Concat, kConcatPrec}; return true;
-    case Tok::Plus: *out = {B::Add, 5}; return true;
-    case Tok::Minus: *out = {B::Sub, 5}; return true;
-    case Tok::Star: *out = {B::Mul, 6}; return true;
-    case Tok::Slash: *out = {B::Div, 6}; return true;
-    case Tok::SlashSlash: *out = {B::IDiv, 6}; return true;
-    case Tok::Percent: *out = {B::Mod, 6}; return true;
-    default: return false;
+    case Tok::OrOr:
+      *out = {B::Or, 1};
+      return true;
+    case Tok::AndAnd:
+      *out = {B::And, 2};
+      return true;
+    case Tok::EqEq:
+      *out = {B::Eq, 3};
+      return true;
+    case Tok::NotEq:
+      *out = {B::Ne, 3};
+      return true;
+    case Tok::Lt:
+      *out = {B::Lt, 3};
+      return true;
+    case Tok::Le:
+      *out = {B::Le, 3};
+      return true;
+    case Tok::Gt:
+      *out = {B::Gt, 3};
+      return true;
+    case Tok::Ge:
+      *out = {B::Ge, 3};
+      return true;
+    case Tok::DotDot:
+      *out = {B::Concat, kConcatPrec};
+      return true;
+    case Tok::Plus:
+      *out = {B::Add, 5};
+      return true;
+    case Tok::Minus:
+      *out = {B::Sub, 5};
+      return true;
+    case Tok::Star:
+      *out = {B::Mul, 6};
+      return true;
+    case Tok::Slash:
+      *out = {B::Div, 6};
+      return true;
+    case Tok::SlashSlash:
+      *out = {B::IDiv, 6};
+      return true;
+    case Tok::Percent:
+      *out = {B::Mod, 6};
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -202,7 +233,8 @@ ast::Expr* Parser::postfix() {
         advance();
         if (!at(Tok::Ident)) {
           char got[64];
-          error_at(tok_, "expected a field name after '.', got %s", describe(tok_, got, sizeof got));
+          error_at(tok_, "expected a field name after '.', got %s",
+                   describe(tok_, got, sizeof got));
           return nullptr;
         }
         auto* f = node<ast::FieldExpr>(pos(t), e->height + 1u);
@@ -217,7 +249,8 @@ ast::Expr* Parser::postfix() {
         advance();
         if (!at(Tok::Ident)) {
           char got[64];
-          error_at(tok_, "expected a method name after ':', got %s", describe(tok_, got, sizeof got));
+          error_at(tok_, "expected a method name after ':', got %s",
+                   describe(tok_, got, sizeof got));
           return nullptr;
         }
         Token method = tok_;
@@ -242,7 +275,8 @@ ast::Expr* Parser::postfix() {
         e = m;
         break;
       }
-      default: return e;
+      default:
+        return e;
     }
   }
   return e;
@@ -251,7 +285,9 @@ ast::Expr* Parser::postfix() {
 ast::Expr* Parser::primary() {
   Token t = tok_;
   switch (t.kind) {
-    case Tok::KwNil: advance(); return node<ast::NilExpr>(pos(t));
+    case Tok::KwNil:
+      advance();
+      return node<ast::NilExpr>(pos(t));
     case Tok::KwTrue:
     case Tok::KwFalse: {
       advance();
@@ -289,13 +325,16 @@ ast::Expr* Parser::primary() {
       if (!e || !expect(Tok::RParen, "to close the parenthesis")) return nullptr;
       return e;
     }
-    case Tok::LBracket: return array_literal();
-    case Tok::LBrace: return map_literal();
+    case Tok::LBracket:
+      return array_literal();
+    case Tok::LBrace:
+      return map_literal();
     case Tok::KwFn: {
       advance();
       if (at(Tok::Ident)) {
-        error_at(tok_, "a function expression has no name (declare it with 'fn NAME(...) {...}' "
-                       "as a statement, or write 'let NAME = fn(...) {...};')");
+        error_at(tok_,
+                 "a function expression has no name (declare it with 'fn NAME(...) {...}' "
+                 "as a statement, or write 'let NAME = fn(...) {...};')");
         return nullptr;
       }
       ast::Function* fn = function(t, {});
@@ -304,8 +343,11 @@ ast::Expr* Parser::primary() {
       if (e) e->fn = fn;
       return e;
     }
-    case Tok::Question: error_at(t, "'?' is reserved"); return nullptr;
-    case Tok::Error: return nullptr;  // the lexer's message was reported
+    case Tok::Question:
+      error_at(t, "'?' is reserved");
+      return nullptr;
+    case Tok::Error:
+      return nullptr;  // the lexer's message was reported
     default: {
       char got[64];
       error_at(t, "expected an expression, got %s", describe(t, got, sizeof got));
@@ -394,7 +436,8 @@ ast::Expr* Parser::map_literal() {
     if (accept(Tok::Comma)) continue;
     if (!at(Tok::RBrace)) {
       char got[64];
-      error_at(tok_, "expected ',' or '}' after a map entry, got %s", describe(tok_, got, sizeof got));
+      error_at(tok_, "expected ',' or '}' after a map entry, got %s",
+               describe(tok_, got, sizeof got));
       return fail();
     }
   }
@@ -467,8 +510,7 @@ ast::Expr* Parser::string_literal(const Token& t) {
     }
     // A string is on one line: the escape is bad_at bytes to the right.
     bool was_panic = panic_;
-    error_at(ast::Pos{t.line, t.col + static_cast<uint32_t>(bad_at)}, t.offset + bad_at, "%s",
-             msg);
+    error_at(ast::Pos{t.line, t.col + static_cast<uint32_t>(bad_at)}, t.offset + bad_at, "%s", msg);
     panic_ = was_panic;
   }
   return e;

@@ -112,11 +112,12 @@ class Parser {
   Lexer lexer_;
   Token tok_, prev_, peek_;
   bool has_peek_ = false;
-  uint32_t depth_ = 0;  // current nesting (Nest)
-  uint32_t loops_ = 0;   // loops around the current statement, within its function
-  uint32_t braces_ = 0;  // '{' passed minus '}' passed
-  bool panic_ = false;  // an error was reported; quiet until the next statement
-  bool fatal_ = false;  // stop parsing (too deep, too high, out of memory, too many errors)
+  uint32_t depth_ = 0;     // current nesting (Nest)
+  uint32_t loops_ = 0;     // loops around the current statement, within its function
+  uint32_t braces_ = 0;    // '{' passed minus '}' passed
+  bool panic_ = false;     // an error was reported; quiet until the next statement
+  bool reported_ = false;  // errors_ holds an error of this parse
+  bool fatal_ = false;     // stop parsing (too deep, too high, out of memory, too many errors)
   Vec<ast::Expr*> exprs_;
   Vec<ast::Stmt*> stmts_;
   Vec<ast::MapEntry> entries_;

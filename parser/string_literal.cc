@@ -47,13 +47,27 @@ bool decode_string(std::string_view raw, Arena* arena, std::string_view* out, si
       return false;
     };
     switch (*p) {
-      case 'n': *o++ = '\n'; ++p; break;
-      case 't': *o++ = '\t'; ++p; break;
-      case 'r': *o++ = '\r'; ++p; break;
-      case '0': *o++ = '\0'; ++p; break;
+      case 'n':
+        *o++ = '\n';
+        ++p;
+        break;
+      case 't':
+        *o++ = '\t';
+        ++p;
+        break;
+      case 'r':
+        *o++ = '\r';
+        ++p;
+        break;
+      case '0':
+        *o++ = '\0';
+        ++p;
+        break;
       case '\\':
       case '"':
-      case '\'': *o++ = *p++; break;
+      case '\'':
+        *o++ = *p++;
+        break;
       case 'x': {
         int hi = p + 1 < end ? hex_digit(p[1]) : -1;
         int lo = p + 2 < end ? hex_digit(p[2]) : -1;

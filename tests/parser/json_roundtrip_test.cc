@@ -42,14 +42,27 @@ class Generator {
 
   void value(std::string& out, int depth) {
     // Containers at the top (mostly) and near it, scalars deeper down.
-    uint32_t kind = depth == 0 && below(10) ? 6 + below(3) : below(depth > 5 ? 6 : depth < 2 ? 12 : 9);
+    uint32_t kind = depth == 0 && below(10) ? 6 + below(3)
+                                            : below(depth > 5   ? 6
+                                                    : depth < 2 ? 12
+                                                                : 9);
     switch (kind) {
-      case 0: out += "null"; break;
-      case 1: out += below(2) ? "true" : "false"; break;
-      case 2: integer(out); break;
-      case 3: real(out); break;
+      case 0:
+        out += "null";
+        break;
+      case 1:
+        out += below(2) ? "true" : "false";
+        break;
+      case 2:
+        integer(out);
+        break;
+      case 3:
+        real(out);
+        break;
       case 4:
-      case 5: string(out); break;
+      case 5:
+        string(out);
+        break;
       case 6:
       case 7: {
         out += '[';
@@ -87,9 +100,15 @@ class Generator {
 
   void integer(std::string& out) {
     switch (below(3)) {
-      case 0: out += std::to_string(static_cast<int64_t>(next())); break;
-      case 1: out += std::to_string(static_cast<int64_t>(below(2000)) - 1000); break;
-      default: out += std::to_string(next()) + std::to_string(below(10)); break;  // too big
+      case 0:
+        out += std::to_string(static_cast<int64_t>(next()));
+        break;
+      case 1:
+        out += std::to_string(static_cast<int64_t>(below(2000)) - 1000);
+        break;
+      default:
+        out += std::to_string(next()) + std::to_string(below(10));
+        break;  // too big
     }
   }
 
@@ -123,7 +142,7 @@ class Generator {
       char buf[8];
       switch (below(8)) {
         case 0: {
-          static const char* const kEsc[] = {"\\\"", "\\\\", "\\/", "\\b", "\\f",
+          static const char* const kEsc[] = {"\\\"", "\\\\", "\\/", "\\b",    "\\f",
                                              "\\n",  "\\r",  "\\t", "\\u0000"};
           out += kEsc[below(9)];
           break;
@@ -150,7 +169,8 @@ class Generator {
           out.append(buf, utf8_encode(cp, buf));
           break;
         }
-        default: out += static_cast<char>('a' + below(26));
+        default:
+          out += static_cast<char>('a' + below(26));
       }
     }
     out += '"';

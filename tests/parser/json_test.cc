@@ -1,5 +1,7 @@
 // The JSON reader against RFC 8259 and the decisions of docs/JSON.md: what is accepted (and
 // what it reads as), what is rejected (and the message and position of the error).
+#include "parser/json.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "parser/json.h"
 #include "parser/json_dom.h"
 #include "tests/parser/json_helpers.h"
 
@@ -173,7 +174,8 @@ TEST(JsonReject, Table) {
       // Strings: control characters must be escaped; the string must end.
       {"\"a\nb\"", "1:3 (byte 2): control character U+000A must be escaped in a string"},
       {"\"\t\"", "1:2 (byte 1): control character U+0009 must be escaped in a string"},
-      {std::string("\"a\0\"", 4), "1:3 (byte 2): control character U+0000 must be escaped in a string"},
+      {std::string("\"a\0\"", 4),
+       "1:3 (byte 2): control character U+0000 must be escaped in a string"},
       {"\"abc", "1:1 (byte 0): unterminated string"},
       {"[\"a\", \"b", "1:7 (byte 6): unterminated string"},
       // Strings: invalid UTF-8.
@@ -183,7 +185,8 @@ TEST(JsonReject, Table) {
       {"\"\xF0\x80\x80\xAF\"", "1:2 (byte 1): invalid UTF-8 in a string (overlong encoding)"},
       {"\"\xED\xA0\x80\"", "1:2 (byte 1): invalid UTF-8 in a string (encoded surrogate)"},
       {"\"\xED\xBF\xBF\"", "1:2 (byte 1): invalid UTF-8 in a string (encoded surrogate)"},
-      {"\"\xF4\x90\x80\x80\"", "1:2 (byte 1): invalid UTF-8 in a string (code point above U+10FFFF)"},
+      {"\"\xF4\x90\x80\x80\"",
+       "1:2 (byte 1): invalid UTF-8 in a string (code point above U+10FFFF)"},
       {"\"\xF5\x80\x80\x80\"",
        "1:2 (byte 1): invalid UTF-8 in a string (byte that never appears in UTF-8)"},
       {"\"\xFF\"", "1:2 (byte 1): invalid UTF-8 in a string (byte that never appears in UTF-8)"},
@@ -347,10 +350,11 @@ TEST(JsonObjects, WideObjectsWithDuplicatesKeepFirstPositionLastValue) {
   std::string want = "{";
   for (int i = 0; i < 100; ++i) {
     text += (i ? "," : "") + std::string("\"k") + std::to_string(i) + "\":" + std::to_string(i);
-    want += (i ? "," : "") + std::string("\"k") + std::to_string(i) + "\":" +
-            std::to_string(i % 10 == 0 ? 1000 + i : i);
+    want += (i ? "," : "") + std::string("\"k") + std::to_string(i) +
+            "\":" + std::to_string(i % 10 == 0 ? 1000 + i : i);
   }
-  for (int i = 0; i < 100; i += 10) text += ",\"k" + std::to_string(i) + "\":" + std::to_string(1000 + i);
+  for (int i = 0; i < 100; i += 10)
+    text += ",\"k" + std::to_string(i) + "\":" + std::to_string(1000 + i);
   text += "}";
   want += "}";
   EXPECT_EQ(reparse(text), want);

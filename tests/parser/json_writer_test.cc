@@ -1,6 +1,8 @@
 // The JSON writer: compact output, indented output byte for byte as Python's
 // json.dumps(v, indent=N, ensure_ascii=False) writes it (the expected strings below were
 // produced by Python 3.11), doubles as Python's repr, escapes, and what cannot be written.
+#include "parser/json_writer.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,7 +11,6 @@
 #include <vector>
 
 #include "parser/json_dom.h"
-#include "parser/json_writer.h"
 #include "parser/numbers.h"
 #include "tests/parser/json_helpers.h"
 
@@ -25,38 +26,69 @@ struct PythonCase {
 
 TEST(JsonWriter, IndentedExactlyAsPythonJsonDumps) {
   const PythonCase cases[] = {
-    {R"JSON({"name": "hako", "version": 1, "tags": ["a", "b"], "empty_list": [], "empty_obj": {}, "nested": {"x": [1, 2.5, null, true, false], "y": {"z": -0.0}}, "float": 300.0, "big": 1e100, "small": 1.5e-7, "esc": "tab\there \"q\" \\ \u0001 \u007f \/ \b\f\r"})JSON",
-     {
-         {2, "{\n  \"name\": \"hako\",\n  \"version\": 1,\n  \"tags\": [\n    \"a\",\n    \"b\"\n  ],\n  \"empty_list\": [],\n  \"empty_obj\": {},\n  \"nested\": {\n    \"x\": [\n      1,\n      2.5,\n      null,\n      true,\n      false\n    ],\n    \"y\": {\n      \"z\": -0.0\n    }\n  },\n  \"float\": 300.0,\n  \"big\": 1e+100,\n  \"small\": 1.5e-07,\n  \"esc\": \"tab\\there \\\"q\\\" \\\\ \\u0001 \x7f"" / \\b\\f\\r\"\n}"},
-         {4, "{\n    \"name\": \"hako\",\n    \"version\": 1,\n    \"tags\": [\n        \"a\",\n        \"b\"\n    ],\n    \"empty_list\": [],\n    \"empty_obj\": {},\n    \"nested\": {\n        \"x\": [\n            1,\n            2.5,\n            null,\n            true,\n            false\n        ],\n        \"y\": {\n            \"z\": -0.0\n        }\n    },\n    \"float\": 300.0,\n    \"big\": 1e+100,\n    \"small\": 1.5e-07,\n    \"esc\": \"tab\\there \\\"q\\\" \\\\ \\u0001 \x7f"" / \\b\\f\\r\"\n}"},
-         {0, "{\n\"name\": \"hako\",\n\"version\": 1,\n\"tags\": [\n\"a\",\n\"b\"\n],\n\"empty_list\": [],\n\"empty_obj\": {},\n\"nested\": {\n\"x\": [\n1,\n2.5,\nnull,\ntrue,\nfalse\n],\n\"y\": {\n\"z\": -0.0\n}\n},\n\"float\": 300.0,\n\"big\": 1e+100,\n\"small\": 1.5e-07,\n\"esc\": \"tab\\there \\\"q\\\" \\\\ \\u0001 \x7f"" / \\b\\f\\r\"\n}"},
-         {-1, "{\"name\":\"hako\",\"version\":1,\"tags\":[\"a\",\"b\"],\"empty_list\":[],\"empty_obj\":{},\"nested\":{\"x\":[1,2.5,null,true,false],\"y\":{\"z\":-0.0}},\"float\":300.0,\"big\":1e+100,\"small\":1.5e-07,\"esc\":\"tab\\there \\\"q\\\" \\\\ \\u0001 \x7f"" / \\b\\f\\r\"}"},
-     }},
-    {R"JSON([[[]], [1, [2, [3, {}]]], {"a": {"b": {"c": []}}}])JSON",
-     {
-         {1, "[\n [\n  []\n ],\n [\n  1,\n  [\n   2,\n   [\n    3,\n    {}\n   ]\n  ]\n ],\n {\n  \"a\": {\n   \"b\": {\n    \"c\": []\n   }\n  }\n }\n]"},
-         {-1, "[[[]],[1,[2,[3,{}]]],{\"a\":{\"b\":{\"c\":[]}}}]"},
-     }},
-    {R"JSON({"café": "日本語 \ud83d\ude80", "n": [9223372036854775807, 0.1, 1e16, 1e15, 123456789.0, 1e-5, 0.0001, -2.5e-310, 5e-324]})JSON",
-     {
-         {3, "{\n   \"café\": \"日本語 🚀\",\n   \"n\": [\n      9223372036854775807,\n      0.1,\n      1e+16,\n      1000000000000000.0,\n      123456789.0,\n      1e-05,\n      0.0001,\n      -2.5e-310,\n      5e-324\n   ]\n}"},
-         {-1, "{\"café\":\"日本語 🚀\",\"n\":[9223372036854775807,0.1,1e+16,1000000000000000.0,123456789.0,1e-05,0.0001,-2.5e-310,5e-324]}"},
-     }},
-    {R"JSON("just a string")JSON",
-     {
-         {2, "\"just a string\""},
-         {-1, "\"just a string\""},
-     }},
-    {R"JSON([])JSON",
-     {
-         {2, "[]"},
-         {-1, "[]"},
-     }},
-    {R"JSON({"a": {}})JSON",
-     {
-         {2, "{\n  \"a\": {}\n}"},
-         {-1, "{\"a\":{}}"},
-     }},
+      {R"JSON({"name": "hako", "version": 1, "tags": ["a", "b"], "empty_list": [], "empty_obj": {}, "nested": {"x": [1, 2.5, null, true, false], "y": {"z": -0.0}}, "float": 300.0, "big": 1e100, "small": 1.5e-7, "esc": "tab\there \"q\" \\ \u0001 \u007f \/ \b\f\r"})JSON",
+       {
+           {2,
+            "{\n  \"name\": \"hako\",\n  \"version\": 1,\n  \"tags\": [\n    \"a\",\n    \"b\"\n  "
+            "],\n  \"empty_list\": [],\n  \"empty_obj\": {},\n  \"nested\": {\n    \"x\": [\n      "
+            "1,\n      2.5,\n      null,\n      true,\n      false\n    ],\n    \"y\": {\n      "
+            "\"z\": -0.0\n    }\n  },\n  \"float\": 300.0,\n  \"big\": 1e+100,\n  \"small\": "
+            "1.5e-07,\n  \"esc\": \"tab\\there \\\"q\\\" \\\\ \\u0001 \x7f"
+            " / \\b\\f\\r\"\n}"},
+           {4,
+            "{\n    \"name\": \"hako\",\n    \"version\": 1,\n    \"tags\": [\n        \"a\",\n    "
+            "    \"b\"\n    ],\n    \"empty_list\": [],\n    \"empty_obj\": {},\n    \"nested\": "
+            "{\n        \"x\": [\n            1,\n            2.5,\n            null,\n            "
+            "true,\n            false\n        ],\n        \"y\": {\n            \"z\": -0.0\n     "
+            "   }\n    },\n    \"float\": 300.0,\n    \"big\": 1e+100,\n    \"small\": 1.5e-07,\n  "
+            "  \"esc\": \"tab\\there \\\"q\\\" \\\\ \\u0001 \x7f"
+            " / \\b\\f\\r\"\n}"},
+           {0,
+            "{\n\"name\": \"hako\",\n\"version\": 1,\n\"tags\": "
+            "[\n\"a\",\n\"b\"\n],\n\"empty_list\": [],\n\"empty_obj\": {},\n\"nested\": {\n\"x\": "
+            "[\n1,\n2.5,\nnull,\ntrue,\nfalse\n],\n\"y\": {\n\"z\": -0.0\n}\n},\n\"float\": "
+            "300.0,\n\"big\": 1e+100,\n\"small\": 1.5e-07,\n\"esc\": \"tab\\there \\\"q\\\" \\\\ "
+            "\\u0001 \x7f"
+            " / \\b\\f\\r\"\n}"},
+           {-1,
+            "{\"name\":\"hako\",\"version\":1,\"tags\":[\"a\",\"b\"],\"empty_list\":[],\"empty_"
+            "obj\":{},\"nested\":{\"x\":[1,2.5,null,true,false],\"y\":{\"z\":-0.0}},\"float\":300."
+            "0,\"big\":1e+100,\"small\":1.5e-07,\"esc\":\"tab\\there \\\"q\\\" \\\\ \\u0001 \x7f"
+            " / \\b\\f\\r\"}"},
+       }},
+      {R"JSON([[[]], [1, [2, [3, {}]]], {"a": {"b": {"c": []}}}])JSON",
+       {
+           {1,
+            "[\n [\n  []\n ],\n [\n  1,\n  [\n   2,\n   [\n    3,\n    {}\n   ]\n  ]\n ],\n {\n  "
+            "\"a\": {\n   \"b\": {\n    \"c\": []\n   }\n  }\n }\n]"},
+           {-1, "[[[]],[1,[2,[3,{}]]],{\"a\":{\"b\":{\"c\":[]}}}]"},
+       }},
+      {R"JSON({"café": "日本語 \ud83d\ude80", "n": [9223372036854775807, 0.1, 1e16, 1e15, 123456789.0, 1e-5, 0.0001, -2.5e-310, 5e-324]})JSON",
+       {
+           {3,
+            "{\n   \"café\": \"日本語 🚀\",\n   \"n\": [\n      9223372036854775807,\n      0.1,\n  "
+            "    1e+16,\n      1000000000000000.0,\n      123456789.0,\n      1e-05,\n      "
+            "0.0001,\n      -2.5e-310,\n      5e-324\n   ]\n}"},
+           {-1,
+            "{\"café\":\"日本語 "
+            "🚀\",\"n\":[9223372036854775807,0.1,1e+16,1000000000000000.0,123456789.0,1e-05,0.0001,-"
+            "2.5e-310,5e-324]}"},
+       }},
+      {R"JSON("just a string")JSON",
+       {
+           {2, "\"just a string\""},
+           {-1, "\"just a string\""},
+       }},
+      {R"JSON([])JSON",
+       {
+           {2, "[]"},
+           {-1, "[]"},
+       }},
+      {R"JSON({"a": {}})JSON",
+       {
+           {2, "{\n  \"a\": {}\n}"},
+           {-1, "{\"a\":{}}"},
+       }},
   };
   for (const PythonCase& c : cases) {
     for (const auto& [indent, want] : c.outputs) {
@@ -154,8 +186,8 @@ TEST(JsonWriter, StreamingApiChecksItsUse) {
   EXPECT_FALSE(w.integer(2));
   EXPECT_STREQ(w.error(), "a second value at the top level");
   w.clear();
-  ASSERT_TRUE(w.begin_array() && w.integer(-7) && w.number(0.5) && w.boolean(false) &&
-              w.null() && w.string("s") && w.begin_object() && w.end_object() && w.end_array());
+  ASSERT_TRUE(w.begin_array() && w.integer(-7) && w.number(0.5) && w.boolean(false) && w.null() &&
+              w.string("s") && w.begin_object() && w.end_object() && w.end_array());
   EXPECT_EQ(w.text(), "[-7,0.5,false,null,\"s\",{}]");
 }
 
