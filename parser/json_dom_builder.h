@@ -34,7 +34,7 @@ class DomBuilder {
       items = doc_->arrays_.alloc_array<Value>(n);
       if (!items) return oom();
       top_ -= n;
-      std::memcpy(static_cast<void*>(items), top_, n * sizeof(Value));
+      copy(items, top_, n);
     }
     return push(Value::array_ref(items, static_cast<uint32_t>(n)));
   }
@@ -44,7 +44,7 @@ class DomBuilder {
       m = doc_->objects_.alloc_array<Member>(n);
       if (!m) return oom();
       top_ -= 2 * n;  // key, value, key, value, ...: the layout of Member[n]
-      std::memcpy(static_cast<void*>(m), top_, n * sizeof(Member));
+      copy(reinterpret_cast<Value*>(m), top_, 2 * n);
       if (n > 1 && !dedupe(m, &n)) return oom();
     }
     return push(Value::object_ref(m, static_cast<uint32_t>(n)));
@@ -61,6 +61,14 @@ class DomBuilder {
     return true;
   }
   bool grow();
+  // Short arrays (a coordinate pair) are common: copy them without a call.
+  static void copy(Value* to, const Value* from, size_t n) {
+    if (n <= 4) {
+      for (size_t i = 0; i < n; ++i) to[i] = from[i];
+    } else {
+      std::memcpy(static_cast<void*>(to), from, n * sizeof(Value));
+    }
+  }
   bool oom() { return false; }
   // Folds duplicated keys (first position, last value); false when out of memory.
   bool dedupe(Member* m, size_t* n);

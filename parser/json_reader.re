@@ -143,13 +143,27 @@ class Reader {
   // Skips whitespace and returns the byte after it (the NUL sentinel at the end). The parser
   // checks the punctuation it expects with this before asking the tokenizer.
   char skip_ws() {
-    while (static_cast<unsigned char>(*cur_) <= ' ' &&
-           (*cur_ == ' ' || *cur_ == '\n' || *cur_ == '\r' || *cur_ == '\t')) {
-      ++cur_;
+    const char* p = cur_;
+    if (static_cast<unsigned char>(*p) > ' ') return *p;  // most tokens: no space before
+    constexpr uint64_t kWs = 1ull << ' ' | 1ull << '\n' | 1ull << '\r' | 1ull << '\t';
+    for (;;) {
+      // Indentation: eight spaces at a time.
+      uint64_t w;
+      while (lim_ - p >= 8 && (std::memcpy(&w, p, 8), w == 0x2020202020202020ull)) p += 8;
+      auto c = static_cast<unsigned char>(*p);
+      if (c > ' ' || !((kWs >> c) & 1)) break;
+      ++p;
     }
-    return *cur_;
+    cur_ = p;
+    return *p;
   }
-  bool append(const char* p, size_t n);
+  bool append(const char* p, size_t n) {
+    if (__builtin_expect(scratch_cap_ - used_ < n, 0) && !grow_scratch(n)) return false;
+    std::memcpy(scratch_ + used_, p, n);
+    used_ += n;
+    return true;
+  }
+  bool grow_scratch(size_t n);
   bool append_code_point(unsigned cp);
   bool key(Tok t);
 
@@ -267,24 +281,24 @@ Tok Reader<B>::unexpected() {
 }
 
 template <class B>
-bool Reader<B>::append(const char* p, size_t n) {
-  if (scratch_cap_ - used_ < n) {
-    size_t cap = scratch_cap_ ? scratch_cap_ : 256;
-    while (cap - used_ < n) cap *= 2;
-    auto* s = static_cast<char*>(hak_realloc_at(scratch_, cap, HAK_SITE("json.token")));
-    if (!s) return false;
-    scratch_ = s;
-    scratch_cap_ = cap;
+bool Reader<B>::grow_scratch(size_t n) {
+  size_t cap = scratch_cap_ ? scratch_cap_ : 256;
+  while (cap - used_ < n) {
+    if (cap > SIZE_MAX / 4) return false;
+    cap *= 2;
   }
-  std::memcpy(scratch_ + used_, p, n);
-  used_ += n;
+  auto* s = static_cast<char*>(hak_realloc_at(scratch_, cap, HAK_SITE("json.token")));
+  if (!s) return false;
+  scratch_ = s;
+  scratch_cap_ = cap;
   return true;
 }
 
 template <class B>
 bool Reader<B>::append_code_point(unsigned cp) {
-  char buf[4];
-  return append(buf, utf8_encode(cp, buf));
+  if (__builtin_expect(scratch_cap_ - used_ < 4, 0) && !grow_scratch(4)) return false;
+  used_ += utf8_encode(cp, scratch_ + used_);
+  return true;
 }
 
 // After the opening quote. Plain runs are skipped 16 bytes at a time; only a string with an
@@ -382,31 +396,25 @@ Tok Reader<B>::integer() {
 }
 
 // [tok_, cur_) is a number that is not an int64. Clinger's fast path when the significand
-// and the power of ten are both exact doubles; std::from_chars otherwise.
+// and the power of ten are both exact doubles (at most 19 digits in all, the significand at
+// most 2^53, the power at most 22); std::from_chars, which is exact, for everything else.
 template <class B>
 Tok Reader<B>::real() {
   const char* p = tok_;
   bool neg = *p == '-';
   p += neg;
   uint64_t m = 0;
-  int sig = 0;    // significant digits seen
-  long e10 = 0;   // power of ten to apply to m
-  for (; p < cur_ && is_digit(*p); ++p) {
-    if (sig || *p != '0') {
-      m = m * 10 + static_cast<unsigned>(*p - '0');
-      ++sig;
-    }
+  const char* digits = p;
+  for (; is_digit(*p); ++p) m = m * 10 + static_cast<unsigned>(*p - '0');
+  long e10 = 0;
+  size_t n = static_cast<size_t>(p - digits);
+  if (*p == '.') {
+    const char* frac = ++p;
+    for (; is_digit(*p); ++p) m = m * 10 + static_cast<unsigned>(*p - '0');
+    e10 = -static_cast<long>(p - frac);
+    n += static_cast<size_t>(p - frac);
   }
-  if (p < cur_ && *p == '.') {
-    for (++p; p < cur_ && is_digit(*p); ++p, --e10) {
-      if (sig || *p != '0') {
-        m = m * 10 + static_cast<unsigned>(*p - '0');
-        ++sig;
-      }
-      if (sig > 19) break;
-    }
-  }
-  if (sig <= 19 && p < cur_ && (*p == 'e' || *p == 'E')) {
+  if (p < cur_) {  // the exponent
     ++p;
     bool eneg = *p == '-';
     p += *p == '-' || *p == '+';
@@ -416,7 +424,9 @@ Tok Reader<B>::real() {
     }
     e10 += eneg ? -x : x;
   }
-  if (sig <= 19 && m <= (uint64_t{1} << 53) && e10 >= -22 && e10 <= 22) {
+  // Leading zeros (0.000123) are counted in n but cost nothing: fewer than 20 digits cannot
+  // overflow m either way.
+  if (n <= 19 && m <= (uint64_t{1} << 53) && e10 >= -22 && e10 <= 22) {
     double d = static_cast<double>(m);
     d = e10 < 0 ? d / kPow10[-e10] : d * kPow10[e10];
     dbl_ = neg ? -d : d;

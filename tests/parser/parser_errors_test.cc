@@ -14,8 +14,9 @@ using testing::errors;
 TEST(ParseErrors, FromTheLexer) {
   EXPECT_EQ(errors("let a = 1 $ 2;"), "1:11: unexpected character\n");
   EXPECT_EQ(errors("let a = `x`;"), "1:9: unexpected character\n");
-  EXPECT_EQ(errors("let caf\xC3\xA9 = 1;"), "1:8: unexpected non-ASCII text (outside strings and "
-                                               "comments, source is ASCII)\n");
+  EXPECT_EQ(errors("let caf\xC3\xA9 = 1;"),
+            "1:8: unexpected non-ASCII text (outside strings and "
+            "comments, source is ASCII)\n");
   EXPECT_EQ(errors(std::string("let a\0 = 1;", 11)), "1:6: unexpected character\n");
   EXPECT_EQ(errors("let s = \"abc;\nlet t = 1;"), "1:9: unterminated string\n");
   EXPECT_EQ(errors("let s = 'abc\\'\n"), "1:9: unterminated string\n");
@@ -35,8 +36,10 @@ TEST(ParseErrors, StringEscapesPointAtTheEscape) {
   EXPECT_EQ(errors(R"(let s = "\u{41";)"), "1:10: '\\u{41': \\u{...} takes 1 to 6 hex digits\n");
   EXPECT_EQ(errors(R"(let s = "\u{1234567}";)"),
             "1:10: '\\u{1234567}': \\u{...} takes 1 to 6 hex digits\n");
-  EXPECT_EQ(errors(R"(let s = "\u{D800}";)"), "1:10: '\\u{D800}' is a surrogate, not a character\n");
-  EXPECT_EQ(errors(R"(let s = "\u{dfff}";)"), "1:10: '\\u{dfff}' is a surrogate, not a character\n");
+  EXPECT_EQ(errors(R"(let s = "\u{D800}";)"),
+            "1:10: '\\u{D800}' is a surrogate, not a character\n");
+  EXPECT_EQ(errors(R"(let s = "\u{dfff}";)"),
+            "1:10: '\\u{dfff}' is a surrogate, not a character\n");
   EXPECT_EQ(errors(R"(let s = "\u{110000}";)"),
             "1:10: '\\u{110000}' is past U+10FFFF, the last code point\n");
   // A bad string is one error; parsing goes on normally after it.
@@ -60,12 +63,14 @@ TEST(ParseErrors, NumbersOutOfRange) {
             "1:9: integer literal 99999999999999999999999999 does not fit in 64 bits (the range "
             "is -2^63 to 2^63-1)\n");
   EXPECT_EQ(errors("let a = 1e309;"), "1:9: float literal out of range (too large for a double)\n");
-  EXPECT_EQ(errors("let a = -1e400;"), "1:10: float literal out of range (too large for a double)\n");
+  EXPECT_EQ(errors("let a = -1e400;"),
+            "1:10: float literal out of range (too large for a double)\n");
 }
 
 TEST(ParseErrors, ExpectedTokens) {
   EXPECT_EQ(errors("let a = 1"), "1:10: expected ';' after the declaration, got end of input\n");
-  EXPECT_EQ(errors("let a = 1 let b = 2;"), "1:11: expected ';' after the declaration, got 'let'\n");
+  EXPECT_EQ(errors("let a = 1 let b = 2;"),
+            "1:11: expected ';' after the declaration, got 'let'\n");
   EXPECT_EQ(errors("return 1 }"), "1:10: expected ';' after the return value, got '}'\n");
   EXPECT_EQ(errors("while (x) { break }"), "1:19: expected ';' after 'break', got '}'\n");
   EXPECT_EQ(errors("while (x) { continue }"), "1:22: expected ';' after 'continue', got '}'\n");
@@ -76,7 +81,8 @@ TEST(ParseErrors, ExpectedTokens) {
   EXPECT_EQ(errors("x = 1"), "1:6: expected ';' after the assignment, got end of input\n");
   EXPECT_EQ(errors("let a = (1 + 2;"), "1:15: expected ')' to close the parenthesis, got ';'\n");
   EXPECT_EQ(errors("let a = b[1;"), "1:12: expected ']' after the index, got ';'\n");
-  EXPECT_EQ(errors("let a = [1 2];"), "1:12: expected ',' or ']' after an array element, got '2'\n");
+  EXPECT_EQ(errors("let a = [1 2];"),
+            "1:12: expected ',' or ']' after an array element, got '2'\n");
   EXPECT_EQ(errors("let a = [1,"), "1:12: expected an expression, got end of input\n");
   EXPECT_EQ(errors("let a = ;"), "1:9: expected an expression, got ';'\n");
   EXPECT_EQ(errors("let a = 1 +;"), "1:12: expected an expression, got ';'\n");
@@ -93,7 +99,8 @@ TEST(ParseErrors, Declarations) {
   EXPECT_EQ(errors("fn f(a b) {}"), "1:8: expected ')' after the parameters, got 'b'\n");
   EXPECT_EQ(errors("fn f(a,) {}"), "1:8: expected a parameter name, got ')'\n");
   EXPECT_EQ(errors("fn f(1) {}"), "1:6: expected a parameter name, got '1'\n");
-  EXPECT_EQ(errors("fn f() return 1;"), "1:8: expected '{' before the function body, got 'return'\n");
+  EXPECT_EQ(errors("fn f() return 1;"),
+            "1:8: expected '{' before the function body, got 'return'\n");
   EXPECT_EQ(errors("fn f(a, b, a) {}"), "1:12: duplicate parameter 'a'\n");
   EXPECT_EQ(errors("let f = fn g() {};"),
             "1:12: a function expression has no name (declare it with 'fn NAME(...) {...}' as a "
@@ -106,11 +113,13 @@ TEST(ParseErrors, ControlFlow) {
   EXPECT_EQ(errors("if (x) f();"), "1:8: expected '{' after the condition of 'if', got 'f'\n");
   EXPECT_EQ(errors("if (x) {} else f();"), "1:16: expected '{' after 'else', got 'f'\n");
   EXPECT_EQ(errors("while x {}"), "1:7: expected '(' after 'while', got 'x'\n");
-  EXPECT_EQ(errors("while (x) f();"), "1:11: expected '{' after the condition of 'while', got 'f'\n");
+  EXPECT_EQ(errors("while (x) f();"),
+            "1:11: expected '{' after the condition of 'while', got 'f'\n");
   EXPECT_EQ(errors("for x in a {}"), "1:5: expected '(' after 'for', got 'x'\n");
   EXPECT_EQ(errors("for (1 in a) {}"), "1:6: expected a loop variable, got '1'\n");
   EXPECT_EQ(errors("for (x of a) {}"), "1:8: expected 'in' after the loop variables, got 'of'\n");
-  EXPECT_EQ(errors("for (a, b, c in m) {}"), "1:10: expected 'in' after the loop variables, got ','\n");
+  EXPECT_EQ(errors("for (a, b, c in m) {}"),
+            "1:10: expected 'in' after the loop variables, got ','\n");
   EXPECT_EQ(errors("for (k, k in m) {}"), "1:9: duplicate loop variable 'k'\n");
   EXPECT_EQ(errors("for (x in a {}"), "1:13: expected ')' after the loop's iterable, got '{'\n");
   EXPECT_EQ(errors("for (x in a) x();"), "1:14: expected '{' after 'for (...)', got 'x'\n");
@@ -126,15 +135,20 @@ TEST(ParseErrors, Statements) {
             "1:1: this expression does nothing: only calls and assignments are statements\n");
   EXPECT_EQ(errors("a.b;"),
             "1:1: this expression does nothing: only calls and assignments are statements\n");
-  EXPECT_EQ(errors("1 = 2;"), "1:1: cannot assign to this expression (only to a variable, a[i] or a.name)\n");
-  EXPECT_EQ(errors("f() = 2;"), "1:1: cannot assign to this expression (only to a variable, a[i] or a.name)\n");
+  EXPECT_EQ(errors("1 = 2;"),
+            "1:1: cannot assign to this expression (only to a variable, a[i] or a.name)\n");
+  EXPECT_EQ(errors("f() = 2;"),
+            "1:1: cannot assign to this expression (only to a variable, a[i] or a.name)\n");
   EXPECT_EQ(errors("a + b += 2;"),
             "1:1: cannot assign to this expression (only to a variable, a[i] or a.name)\n");
-  EXPECT_EQ(errors("a = b = c;"), "1:7: an assignment is a statement, not a value: it cannot be chained\n");
-  EXPECT_EQ(errors("a += b -= c;"), "1:8: an assignment is a statement, not a value: it cannot be chained\n");
+  EXPECT_EQ(errors("a = b = c;"),
+            "1:7: an assignment is a statement, not a value: it cannot be chained\n");
+  EXPECT_EQ(errors("a += b -= c;"),
+            "1:8: an assignment is a statement, not a value: it cannot be chained\n");
   EXPECT_EQ(errors("let a = (b = 1);"), "1:12: expected ')' to close the parenthesis, got '='\n");
   EXPECT_EQ(errors("}"), "1:1: unmatched '}'\n");
-  EXPECT_EQ(errors("{ f();"), "1:7: expected '}' to close the block opened at 1:1, got end of input\n");
+  EXPECT_EQ(errors("{ f();"),
+            "1:7: expected '}' to close the block opened at 1:1, got end of input\n");
   EXPECT_EQ(errors("fn f() {\n  if (x) {\n    g();\n}\n"),
             "5:1: expected '}' to close the block opened at 1:8, got end of input\n");
 }
@@ -153,7 +167,8 @@ TEST(ParseErrors, PostfixAndLiterals) {
             "1:10: expected a map key (a name, a string or [expression]), got 'if'\n");
   EXPECT_EQ(errors("let m = {a 2};"), "1:12: expected ':' after the map key, got '2'\n");
   EXPECT_EQ(errors("let m = {[a 2]};"), "1:13: expected ']' after the map key, got '2'\n");
-  EXPECT_EQ(errors("let m = {a: 1 b: 2};"), "1:15: expected ',' or '}' after a map entry, got 'b'\n");
+  EXPECT_EQ(errors("let m = {a: 1 b: 2};"),
+            "1:15: expected ',' or '}' after a map entry, got 'b'\n");
   EXPECT_EQ(errors("let m = {a: 1,,};"),
             "1:15: expected a map key (a name, a string or [expression]), got ','\n");
 }

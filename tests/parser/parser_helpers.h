@@ -35,21 +35,29 @@ inline std::string sexpr_list(const char* head, const ast::List<ast::Expr*>& ite
 inline std::string sexpr(const ast::Expr& e) {
   using namespace ast;
   switch (e.kind) {
-    case ExprKind::Nil: return "nil";
-    case ExprKind::Bool: return e.as<BoolExpr>().value ? "true" : "false";
-    case ExprKind::Int: return std::to_string(e.as<IntExpr>().value);
+    case ExprKind::Nil:
+      return "nil";
+    case ExprKind::Bool:
+      return e.as<BoolExpr>().value ? "true" : "false";
+    case ExprKind::Int:
+      return std::to_string(e.as<IntExpr>().value);
     case ExprKind::Float: {
       char b[64];
       snprintf(b, sizeof b, "%.17gf", e.as<FloatExpr>().value);
       return b;
     }
-    case ExprKind::String: return "\"" + std::string(e.as<StringExpr>().value) + "\"";
-    case ExprKind::Name: return std::string(e.as<NameExpr>().name);
-    case ExprKind::Array: return sexpr_list("array", e.as<ArrayExpr>().items);
+    case ExprKind::String:
+      return "\"" + std::string(e.as<StringExpr>().value) + "\"";
+    case ExprKind::Name:
+      return std::string(e.as<NameExpr>().name);
+    case ExprKind::Array:
+      return sexpr_list("array", e.as<ArrayExpr>().items);
     case ExprKind::Map: {
       std::string out = "(map";
       for (const MapEntry& m : e.as<MapExpr>().entries) {
-        const char* k = m.key_kind == KeyKind::Name ? "name" : m.key_kind == KeyKind::String ? "str" : "expr";
+        const char* k = m.key_kind == KeyKind::Name     ? "name"
+                        : m.key_kind == KeyKind::String ? "str"
+                                                        : "expr";
         out += std::string(" (") + k + " " + sexpr(*m.key) + " " + sexpr(*m.value) + ")";
       }
       return out + ")";
@@ -57,7 +65,8 @@ inline std::string sexpr(const ast::Expr& e) {
     case ExprKind::Fn: {
       const Function& f = *e.as<FnExpr>().fn;
       std::string out = "(fn " + std::string(f.name.empty() ? "_" : f.name) + " (";
-      for (uint32_t i = 0; i < f.params.size; ++i) out += (i ? " " : "") + std::string(f.params[i].name);
+      for (uint32_t i = 0; i < f.params.size; ++i)
+        out += (i ? " " : "") + std::string(f.params[i].name);
       return out + ") " + std::to_string(f.body->stmts.size) + " stmts)";
     }
     case ExprKind::Unary:
@@ -67,13 +76,17 @@ inline std::string sexpr(const ast::Expr& e) {
       return std::string("(") + binary_op_text(e.as<BinaryExpr>().op) + " " +
              sexpr(*e.as<BinaryExpr>().lhs) + " " + sexpr(*e.as<BinaryExpr>().rhs) + ")";
     case ExprKind::Index:
-      return "(index " + sexpr(*e.as<IndexExpr>().object) + " " + sexpr(*e.as<IndexExpr>().index) + ")";
+      return "(index " + sexpr(*e.as<IndexExpr>().object) + " " + sexpr(*e.as<IndexExpr>().index) +
+             ")";
     case ExprKind::Field:
-      return "(field " + sexpr(*e.as<FieldExpr>().object) + " " + std::string(e.as<FieldExpr>().name) + ")";
-    case ExprKind::Call: return sexpr_list("call", e.as<CallExpr>().args, sexpr(*e.as<CallExpr>().callee));
+      return "(field " + sexpr(*e.as<FieldExpr>().object) + " " +
+             std::string(e.as<FieldExpr>().name) + ")";
+    case ExprKind::Call:
+      return sexpr_list("call", e.as<CallExpr>().args, sexpr(*e.as<CallExpr>().callee));
     case ExprKind::Method:
-      return sexpr_list("method", e.as<MethodExpr>().args,
-                        sexpr(*e.as<MethodExpr>().object) + " " + std::string(e.as<MethodExpr>().name));
+      return sexpr_list(
+          "method", e.as<MethodExpr>().args,
+          sexpr(*e.as<MethodExpr>().object) + " " + std::string(e.as<MethodExpr>().name));
   }
   return "?";
 }

@@ -59,10 +59,13 @@ TEST(ParseLiterals, StringsAndEscapes) {
   EXPECT_EQ(expr(R"("\n\t\r\\\"\'")"), "\"\n\t\r\\\"'\"");
   EXPECT_EQ(expr(R"("\x41\x7a\xff")"), "\"Az\xff\"");
   EXPECT_EQ(expr(R"("a\0b")"), std::string("\"a\0b\"", 5));
-  EXPECT_EQ(expr(R"("\01")"), std::string("\"\0" "1\"", 4));  // \0 takes no digits
+  EXPECT_EQ(expr(R"("\01")"), std::string("\"\0"
+                                          "1\"",
+                                          4));  // \0 takes no digits
   EXPECT_EQ(expr(R"("\u{41}\u{e9}\u{20AC}\u{1F600}\u{10FFFF}\u{0}")"),
             std::string("\"A\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF\0\"", 17));
-  EXPECT_EQ(expr(R"("\u{00000041}")"), "error: 1:10: '\\u{00000041}': \\u{...} takes 1 to 6 hex digits");
+  EXPECT_EQ(expr(R"("\u{00000041}")"),
+            "error: 1:10: '\\u{00000041}': \\u{...} takes 1 to 6 hex digits");
   EXPECT_EQ(expr("\"caf\xC3\xA9\""), "\"caf\xC3\xA9\"");  // UTF-8 in strings is kept
   EXPECT_EQ(expr("\"\""), "\"\"");
 }
@@ -120,8 +123,8 @@ TEST(ParseOperators, PrecedenceFromLooseToTight) {
 }
 
 TEST(ParseOperators, EveryBinaryOperator) {
-  const char* ops[] = {"||", "&&", "==", "!=", "<", "<=", ">", ">=", "..",
-                       "+",  "-",  "*",  "/",  "//", "%", "**"};
+  const char* ops[] = {
+      "||", "&&", "==", "!=", "<", "<=", ">", ">=", "..", "+", "-", "*", "/", "//", "%", "**"};
   for (const char* op : ops) {
     EXPECT_EQ(expr(std::string("a ") + op + " b"), std::string("(") + op + " a b)");
   }
@@ -301,25 +304,26 @@ TEST(ParseStatements, Loops) {
             "    Name m\n"
             "    Block\n");
   // Only range(a, b) and range(a, b, step) with one variable make a numeric loop.
-  EXPECT_EQ(dump("for (i in range(n)) {}\nfor (k, v in range(0, 3)) {}\nfor (i in m.range(0, 3)) {}"),
-            "  ForIn i\n"
-            "    Call\n"
-            "      Name range\n"
-            "      Name n\n"
-            "    Block\n"
-            "  ForIn k, v\n"
-            "    Call\n"
-            "      Name range\n"
-            "      Int 0\n"
-            "      Int 3\n"
-            "    Block\n"
-            "  ForIn i\n"
-            "    Call\n"
-            "      Field range\n"
-            "        Name m\n"
-            "      Int 0\n"
-            "      Int 3\n"
-            "    Block\n");
+  EXPECT_EQ(
+      dump("for (i in range(n)) {}\nfor (k, v in range(0, 3)) {}\nfor (i in m.range(0, 3)) {}"),
+      "  ForIn i\n"
+      "    Call\n"
+      "      Name range\n"
+      "      Name n\n"
+      "    Block\n"
+      "  ForIn k, v\n"
+      "    Call\n"
+      "      Name range\n"
+      "      Int 0\n"
+      "      Int 3\n"
+      "    Block\n"
+      "  ForIn i\n"
+      "    Call\n"
+      "      Field range\n"
+      "        Name m\n"
+      "      Int 0\n"
+      "      Int 3\n"
+      "    Block\n");
 }
 
 TEST(ParseStatements, ForRangeKeepsTheCall) {
