@@ -159,7 +159,7 @@ class Reader {
   }
   bool append(const char* p, size_t n) {
     if (__builtin_expect(scratch_cap_ - used_ < n, 0) && !grow_scratch(n)) return false;
-    std::memcpy(scratch_ + used_, p, n);
+    if (n) std::memcpy(scratch_ + used_, p, n);  // scratch_ may still be null when n == 0
     used_ += n;
     return true;
   }
