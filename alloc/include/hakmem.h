@@ -47,8 +47,7 @@ HAK_API size_t hak_usable_size(const void* ptr);
 HAK_API HAK_NODISCARD void* hak_alloc_at(size_t size, hak_site_t site);
 HAK_API HAK_NODISCARD void* hak_calloc_at(size_t count, size_t size, hak_site_t site);
 HAK_API HAK_NODISCARD void* hak_realloc_at(void* ptr, size_t size, hak_site_t site);
-HAK_API HAK_NODISCARD void* hak_aligned_alloc_at(size_t alignment, size_t size,
-                                                 hak_site_t site);
+HAK_API HAK_NODISCARD void* hak_aligned_alloc_at(size_t alignment, size_t size, hak_site_t site);
 
 /* ---- Sites ---------------------------------------------------------------------------- */
 
@@ -59,15 +58,15 @@ HAK_API hak_site_t hak_site_register(const char* name, const char* file, int lin
 HAK_API const char* hak_site_name(hak_site_t site);
 
 /* HAK_SITE("json.string") is the site id of that tag, resolved once per call site. */
-#define HAK_SITE(name)                                                               \
-  __extension__({                                                                    \
-    static hak_site_t hak_site_cache_;                                               \
-    hak_site_t hak_site_id_ = __atomic_load_n(&hak_site_cache_, __ATOMIC_RELAXED);   \
-    if (__builtin_expect(hak_site_id_ == 0, 0)) {                                    \
-      hak_site_id_ = hak_site_register((name), __FILE__, __LINE__);                  \
-      __atomic_store_n(&hak_site_cache_, hak_site_id_, __ATOMIC_RELAXED);            \
-    }                                                                                \
-    hak_site_id_;                                                                    \
+#define HAK_SITE(name)                                                             \
+  __extension__({                                                                  \
+    static hak_site_t hak_site_cache_;                                             \
+    hak_site_t hak_site_id_ = __atomic_load_n(&hak_site_cache_, __ATOMIC_RELAXED); \
+    if (__builtin_expect(hak_site_id_ == 0, 0)) {                                  \
+      hak_site_id_ = hak_site_register((name), __FILE__, __LINE__);                \
+      __atomic_store_n(&hak_site_cache_, hak_site_id_, __ATOMIC_RELAXED);          \
+    }                                                                              \
+    hak_site_id_;                                                                  \
   })
 
 /* ---- Control -------------------------------------------------------------------------- */
@@ -86,12 +85,12 @@ HAK_API const char* hak_backend(void);
 
 /* Process-wide counters (cheap: no walk over the heap). */
 typedef struct hak_os_stats {
-  size_t mapped_bytes;     /* address space mapped from the OS */
-  size_t segments;         /* segments mapped */
-  size_t large_blocks;     /* live directly mapped blocks */
-  size_t purged_bytes;     /* total returned to the OS with madvise/munmap */
-  size_t heaps_active;     /* thread heaps in use */
-  size_t heaps_abandoned;  /* heaps of exited threads waiting to be reclaimed */
+  size_t mapped_bytes;    /* address space mapped from the OS */
+  size_t segments;        /* segments mapped */
+  size_t large_blocks;    /* live directly mapped blocks */
+  size_t purged_bytes;    /* total returned to the OS with madvise/munmap */
+  size_t heaps_active;    /* thread heaps in use */
+  size_t heaps_abandoned; /* heaps of exited threads waiting to be reclaimed */
 } hak_os_stats_t;
 HAK_API void hak_os_stats(hak_os_stats_t* out);
 

@@ -1,0 +1,135 @@
+// Large blocks: above the mmap threshold, each block is its own mapping (aligned like a
+// segment, with a one-page header), recycled per call site through the BigCache.
+#define _GNU_SOURCE 1
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "alloc/src/bigcache.h"
+#include "alloc/src/internal.h"
+
+namespace hak {
+
+namespace {
+
+size_t round_up(size_t n, size_t to) { return (n + to - 1) & ~(to - 1); }
+
+void large_release(LargeBlock* lb) {
+  size_t size = lb->map_size;
+  segmap_set(reinterpret_cast<uintptr_t>(lb), size, kMapNone);
+  lb->cookie = 0;
+  g_large_blocks.fetch_sub(1, std::memory_order_relaxed);
+  os_unmap(lb, size);
+}
+
+void set_header(LargeBlock* lb, size_t map_size, size_t offset, size_t n, hak_site_t site) {
+  lb->cookie = reinterpret_cast<uintptr_t>(lb) ^ g_secret;
+  lb->kind = kKindLarge;
+  lb->map_size = map_size;
+  lb->block = reinterpret_cast<uint8_t*>(lb) + offset;
+  lb->size = round_up(n, kOsPage);
+  lb->site = site;
+  lb->next = nullptr;
+  lb->state.store(kLargeLive, std::memory_order_release);
+}
+
+}  // namespace
+
+LargeBlock* large_of(uintptr_t u) {
+  size_t g = u >> kSegmentShift;
+  uint8_t m = g < kSegmapSize ? g_segmap[g].load(std::memory_order_acquire) : 0;
+  if (m < kMapLarge || m == 255) return nullptr;
+  LargeBlock* lb = reinterpret_cast<LargeBlock*>((g - (m - kMapLarge)) << kSegmentShift);
+  if (lb->cookie != (reinterpret_cast<uintptr_t>(lb) ^ g_secret) || lb->kind != kKindLarge)
+    return nullptr;
+  return lb;
+}
+
+void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh) {
+  size_t offset = alignment > kOsPage ? alignment : kOsPage;
+  if (n > kMaxAlloc || offset > kMaxAlloc - n) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  size_t need = round_up(offset + n, kOsPage);
+  LargeBlock* lb = nullptr;
+  size_t map_size = need;
+  if (offset <= kSegmentSize) {
+    map_size = bigcache_round(need);
+    lb = bigcache_get(site, map_size);
+  }
+  if (fresh) *fresh = lb == nullptr;
+  if (lb) {
+    map_size = lb->map_size;  // the cache may give a bigger mapping than asked
+  } else {
+    void* p = os_map_aligned(map_size, offset <= kSegmentSize ? kSegmentSize : offset);
+    if (!p) {
+      errno = ENOMEM;
+      return nullptr;
+    }
+    lb = static_cast<LargeBlock*>(p);
+    segmap_set(reinterpret_cast<uintptr_t>(lb), map_size, kMapLarge);
+    g_large_blocks.fetch_add(1, std::memory_order_relaxed);
+  }
+  set_header(lb, map_size, offset, n, site);
+  return lb->block;
+}
+
+void large_free(LargeBlock* lb, void* p) {
+  if (p != lb->block) fatal("free(): invalid pointer %p (inside a large block)", p);
+  uint32_t st = kLargeLive;
+  if (!lb->state.compare_exchange_strong(st, kLargeFree, std::memory_order_acq_rel))
+    fatal("free(): double free of %p (large block)", p);
+  if (lb->map_size <= kSegmentSize && bigcache_put(lb)) return;
+  large_release(lb);
+}
+
+void bigcache_evict(LargeBlock* lb) { large_release(lb); }
+
+void* large_realloc(LargeBlock* lb, void* p, size_t n, hak_site_t site) {
+  if (p != lb->block) fatal("realloc(): invalid pointer %p (inside a large block)", p);
+  size_t offset = static_cast<size_t>(lb->block - reinterpret_cast<uint8_t*>(lb));
+  if (n > kMaxAlloc || offset > kMaxAlloc - n) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  if (offset + n <= lb->map_size) {  // fits the mapping: in place, also when shrinking a bit
+    if (n >= lb->size / 2 || n > __atomic_load_n(&g_config.threshold, __ATOMIC_RELAXED)) {
+      lb->size = round_up(n, kOsPage);
+      return p;
+    }
+  } else if (offset == kOsPage) {
+    // Grow by moving the pages, not the bytes: mremap in place, or onto a new aligned range.
+    size_t old_size = lb->map_size, new_size = bigcache_round(round_up(offset + n, kOsPage));
+    void* q = mremap(lb, old_size, new_size, 0);
+    if (q == MAP_FAILED) {
+      void* dst = os_map_aligned(new_size, kSegmentSize);
+      if (dst) {
+        segmap_set(reinterpret_cast<uintptr_t>(lb), old_size, kMapNone);
+        q = mremap(lb, old_size, new_size, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+        if (q == MAP_FAILED) {
+          os_unmap(dst, new_size);
+          segmap_set(reinterpret_cast<uintptr_t>(lb), old_size, kMapLarge);
+        } else {
+          g_mapped_bytes.fetch_sub(old_size, std::memory_order_relaxed);
+        }
+      }
+    } else {
+      g_mapped_bytes.fetch_add(new_size - old_size, std::memory_order_relaxed);
+    }
+    if (q != MAP_FAILED && q != nullptr) {
+      LargeBlock* nb = static_cast<LargeBlock*>(q);
+      set_header(nb, new_size, offset, n, site ? site : nb->site);
+      segmap_set(reinterpret_cast<uintptr_t>(nb), new_size, kMapLarge);
+      return nb->block;
+    }
+  }
+  // Copy into a new block (a small one when shrinking far, or after mremap failed).
+  void* np = hak_alloc_at(n, site ? site : lb->site);
+  if (!np) return nullptr;
+  memcpy(np, p, n < lb->size ? n : lb->size);
+  large_free(lb, p);
+  return np;
+}
+
+}  // namespace hak

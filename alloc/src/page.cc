@@ -1,0 +1,355 @@
+// Pages: free lists, page queues per size class, the allocation slow path, and frees that
+// are not the plain local fast path (remote, first free into a full page, last free).
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc/src/internal.h"
+
+namespace hak {
+
+namespace {
+
+// Direct-table index ranges of the small classes: direct[i] serves sizes 8i-7 .. 8i.
+struct DirectRange {
+  uint8_t lo, hi;
+};
+constexpr auto kDirectRanges = [] {
+  struct {
+    DirectRange r[kClasses];
+  } t{};
+  for (unsigned c = 0; c < kClasses; ++c) t.r[c] = {1, 0};  // empty
+  for (unsigned i = 0; i < kDirect; ++i) {
+    unsigned c = size_class(i * 8);
+    if (t.r[c].lo > t.r[c].hi) t.r[c] = {static_cast<uint8_t>(i), static_cast<uint8_t>(i)};
+    else t.r[c].hi = static_cast<uint8_t>(i);
+  }
+  return t;
+}();
+
+void update_direct(Heap* h, unsigned cls) {
+  DirectRange r = kDirectRanges.r[cls];
+  if (r.lo > r.hi) return;
+  Page* pg = h->queues[cls].first ? h->queues[cls].first : &g_empty_page;
+  for (unsigned i = r.lo; i <= r.hi; ++i) h->direct[i] = pg;
+}
+
+void queue_push_front(Heap* h, PageQueue* q, Page* pg, unsigned cls) {
+  pg->prev = nullptr;
+  pg->next = q->first;
+  if (q->first) q->first->prev = pg;
+  else q->last = pg;
+  q->first = pg;
+  if (q != &h->full) update_direct(h, cls);
+}
+
+void queue_remove(Heap* h, PageQueue* q, Page* pg, unsigned cls) {
+  if (pg->prev) pg->prev->next = pg->next;
+  else q->first = pg->next;
+  if (pg->next) pg->next->prev = pg->prev;
+  else q->last = pg->prev;
+  pg->next = pg->prev = nullptr;
+  if (q != &h->full) update_direct(h, cls);
+}
+
+PageQueue* queue_of(Heap* h, Page* pg) {
+  return (pg->flags.load(std::memory_order_relaxed) & kPageInFull) ? &h->full
+                                                                    : &h->queues[pg->size_class];
+}
+
+// Carves more blocks from the untouched part of the page: about 4 KiB at a time, so that
+// memory is touched (and becomes resident) only as it is needed.
+void page_extend(Page* pg) {
+  uint32_t bs = pg->block_size;
+  uint32_t n = bs >= kOsPage ? 1 : static_cast<uint32_t>(kOsPage / bs);
+  if (n < 4) n = 4;
+  if (n > pg->reserved - pg->capacity) n = pg->reserved - pg->capacity;
+  uint8_t* first = pg->start + static_cast<size_t>(pg->capacity) * bs;
+  Block* head = pg->free;
+  for (uint32_t i = n; i-- > 0;) {
+    Block* b = reinterpret_cast<Block*>(first + static_cast<size_t>(i) * bs);
+    b->next = encode(pg, head);
+    if (HAK_DEBUG >= 2) debug_poison(pg, b);
+    head = b;
+  }
+  pg->free = head;
+  __atomic_store_n(&pg->capacity, pg->capacity + n, __ATOMIC_RELAXED);
+}
+
+void page_init(Heap* h, Page* pg, unsigned cls) {
+  Segment* s = segment_of(reinterpret_cast<uintptr_t>(pg));
+  size_t idx = static_cast<size_t>(pg - s->pages);
+  size_t span = pg->slice_count * kSliceSize;
+  uint32_t bs = static_cast<uint32_t>(class_size(cls));
+  pg->block_size = bs;
+  pg->size_class = static_cast<uint8_t>(cls);
+  pg->start = reinterpret_cast<uint8_t*>(s) + idx * kSliceSize;
+  // Blocks first, then one uint16_t site id per block (touched only once tagged).
+  pg->reserved = static_cast<uint32_t>(span / (bs + sizeof(uint16_t)));
+  pg->sites = reinterpret_cast<uint16_t*>(pg->start + span) - pg->reserved;
+  pg->div_magic = div_magic(bs);
+  pg->key = rotl(h->rng += 0x9e3779b97f4a7c15ull, 23) ^ g_secret;
+  pg->free = pg->local_free = nullptr;
+  pg->thread_free.store(0, std::memory_order_relaxed);
+  pg->capacity = 0;
+  pg->used = 0;
+  pg->heap = h;
+  pg->flags.store(kPageInUse, std::memory_order_release);
+}
+
+// Moves blocks freed by other threads, then by the owner, to the allocation list.
+void page_collect(Page* pg) {
+  uintptr_t tf = pg->thread_free.load(std::memory_order_relaxed);
+  if (tf & ~kTfMask) {
+    while (!pg->thread_free.compare_exchange_weak(tf, tf & kTfMask, std::memory_order_acquire)) {
+    }
+    Block* head = reinterpret_cast<Block*>(tf & ~kTfMask);
+    Block* tail = head;
+    uint32_t count = 1;
+    for (Block* b; (b = decode(pg, tail->next)) != nullptr; tail = b) {
+      // A list longer than the page means a cycle: the same block was freed twice.
+      if (++count > pg->used || !is_block_start(pg, reinterpret_cast<uintptr_t>(b)))
+        fatal("free(): double free or corruption of a block near %p (cross-thread)", b);
+    }
+    tail->next = encode(pg, pg->local_free);
+    pg->local_free = head;
+    pg->used -= count;
+  }
+  if (!pg->free) {
+    pg->free = pg->local_free;
+    pg->local_free = nullptr;
+  }
+}
+
+// The page has nothing to give: mark it so the next remote free tells the heap.
+bool page_try_full(Heap* h, Page* pg) {
+  uintptr_t tf = pg->thread_free.load(std::memory_order_relaxed);
+  if ((tf & ~kTfMask) ||
+      !pg->thread_free.compare_exchange_strong(tf, tf | kTfNotify, std::memory_order_acq_rel))
+    return false;  // remote frees arrived meanwhile: use them
+  queue_remove(h, &h->queues[pg->size_class], pg, pg->size_class);
+  pg->flags.fetch_or(kPageInFull, std::memory_order_relaxed);
+  queue_push_front(h, &h->full, pg, pg->size_class);
+  return true;
+}
+
+void page_unfull(Heap* h, Page* pg) {
+  queue_remove(h, &h->full, pg, pg->size_class);
+  pg->flags.fetch_and(static_cast<uint8_t>(~kPageInFull), std::memory_order_relaxed);
+  uintptr_t tf = pg->thread_free.load(std::memory_order_relaxed);
+  while ((tf & kTfNotify) &&
+         !pg->thread_free.compare_exchange_weak(tf, tf & ~kTfNotify, std::memory_order_acq_rel)) {
+  }
+  queue_push_front(h, &h->queues[pg->size_class], pg, pg->size_class);
+}
+
+Page* find_page(Heap* h, unsigned cls) {
+  PageQueue* q = &h->queues[cls];
+  for (Page* pg = q->first; pg;) {
+    page_collect(pg);
+    if (!pg->free && pg->capacity < pg->reserved) page_extend(pg);
+    if (pg->free) {
+      if (pg != q->first) {
+        queue_remove(h, q, pg, cls);
+        queue_push_front(h, q, pg, cls);
+      }
+      return pg;
+    }
+    Page* next = pg->next;
+    if (!page_try_full(h, pg)) continue;  // retry the same page: it got remote frees
+    pg = next;
+  }
+  Page* pg = segment_page_alloc(h, cls, class_slices(cls));
+  if (!pg) return nullptr;
+  page_init(h, pg, cls);
+  page_extend(pg);
+  queue_push_front(h, q, pg, cls);
+  return pg;
+}
+
+void record_site(Page* pg, Block* b, hak_site_t site) {
+  uint8_t f = pg->flags.load(std::memory_order_relaxed);
+  if (!(f & kPageTagged)) {
+    if (site == 0) return;
+    memset(pg->sites, 0, pg->reserved * sizeof(uint16_t));
+    pg->flags.store(f | kPageTagged, std::memory_order_release);
+  }
+  pg->sites[block_index(pg, reinterpret_cast<uintptr_t>(b))] = static_cast<uint16_t>(site);
+}
+
+// A page whose last block came home: give it back unless it is the only page of its class
+// (keeping one avoids mapping and unmapping on every alloc/free of a lone block).
+void page_retire(Heap* h, Page* pg) {
+  PageQueue* q = &h->queues[pg->size_class];
+  if (q->first == pg && q->last == pg && pg->block_size <= 64 * 1024) return;
+  queue_remove(h, q, pg, pg->size_class);
+  segment_page_free(h, pg);
+}
+
+}  // namespace
+
+void heap_page_queue_remove(Heap* h, Page* pg) {
+  queue_remove(h, queue_of(h, pg), pg, pg->size_class);
+}
+
+void* malloc_generic(Heap* h, size_t n, hak_site_t site) {
+  if (HAK_UNLIKELY(h == &g_empty_heap)) {
+    h = heap_for_thread();
+    if (!h) {
+      if (g_config.system_backend) return ::malloc(n);  // never in libhakmem.so
+      errno = ENOMEM;
+      return nullptr;
+    }
+  }
+  if (HAK_UNLIKELY(h->delayed.load(std::memory_order_relaxed) != nullptr)) heap_drain_delayed(h);
+  if (HAK_UNLIKELY(h->dirty_slices != 0)) heap_purge(h, false);
+  if (HAK_LIKELY(n <= __atomic_load_n(&g_config.threshold, __ATOMIC_RELAXED))) {
+    unsigned cls = size_class(n);
+    Page* pg = find_page(h, cls);
+    if (HAK_UNLIKELY(!pg)) {
+      errno = ENOMEM;
+      return nullptr;
+    }
+    Block* b = pg->free;
+    pg->free = decode(pg, b->next);
+    pg->used++;
+    if (HAK_DEBUG >= 2) debug_check_poison(pg, b);
+    b->next = 0;
+    if (site || (pg->flags.load(std::memory_order_relaxed) & kPageTagged)) record_site(pg, b, site);
+    return b;
+  }
+  if (HAK_UNLIKELY(n > kMaxAlloc)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return large_alloc(n, 0, site);
+}
+
+// Tagged allocation: like the fast path, plus the site of the block.
+void* alloc_tagged(Heap* h, size_t n, hak_site_t site) {
+  if (HAK_LIKELY(n <= kSmallMax)) {
+    Page* pg = h->direct[(n + 7) >> 3];
+    Block* b = pg->free;
+    if (HAK_LIKELY(b != nullptr)) {
+      pg->free = decode(pg, b->next);
+      pg->used++;
+      if (HAK_DEBUG >= 2) debug_check_poison(pg, b);
+      b->next = 0;
+      record_site(pg, b, site);
+      return b;
+    }
+  }
+  return malloc_generic(h, n, site);
+}
+
+// The owner frees into its own page, with every check.
+void free_local(Heap* h, Page* pg, Block* b) {
+  Block* d = decode(pg, b->next);
+  if (HAK_UNLIKELY(d == nullptr || is_block_start(pg, reinterpret_cast<uintptr_t>(d))))
+    check_double_free(pg, b);
+  if (pg->flags.load(std::memory_order_relaxed) & kPageTagged) {
+    uint16_t* site = &pg->sites[block_index(pg, reinterpret_cast<uintptr_t>(b))];
+    *site = 0;
+  }
+  if (HAK_DEBUG >= 2) debug_poison(pg, b);
+  b->next = encode(pg, pg->local_free);
+  pg->local_free = b;
+  if (--pg->used == 0 || (pg->flags.load(std::memory_order_relaxed) & kPageInFull))
+    page_free_slow(h, pg);
+}
+
+// Another thread's block: push it on the page's atomic list (or, when the owner marked the
+// page full, on the owner heap's delayed list, so the page comes back into use).
+void free_remote(Page* pg, Block* b) {
+  if (pg->flags.load(std::memory_order_acquire) & kPageTagged)
+    pg->sites[block_index(pg, reinterpret_cast<uintptr_t>(b))] = 0;
+  if (HAK_DEBUG >= 2) debug_poison(pg, b);
+  uintptr_t tf = pg->thread_free.load(std::memory_order_relaxed);
+  for (;;) {
+    if (tf & kTfNotify) {
+      if (!pg->thread_free.compare_exchange_weak(tf, tf & ~kTfNotify, std::memory_order_acq_rel))
+        continue;
+      Heap* h = pg->heap;
+      Block* head = h->delayed.load(std::memory_order_relaxed);
+      do {
+        b->next = encode(pg, head);
+      } while (!h->delayed.compare_exchange_weak(head, b, std::memory_order_release,
+                                                 std::memory_order_relaxed));
+      return;
+    }
+    Block* head = reinterpret_cast<Block*>(tf & ~kTfMask);
+    if (HAK_UNLIKELY(head == b)) fatal("free(): double free of %p (cross-thread)", b);
+    b->next = encode(pg, head);
+    if (pg->thread_free.compare_exchange_weak(tf, reinterpret_cast<uintptr_t>(b) | (tf & kTfMask),
+                                              std::memory_order_release, std::memory_order_relaxed))
+      return;
+  }
+}
+
+void page_free_slow(Heap* h, Page* pg) {
+  if (pg->flags.load(std::memory_order_relaxed) & kPageInFull) page_unfull(h, pg);
+  if (pg->used == 0) page_retire(h, pg);
+}
+
+void heap_drain_delayed(Heap* h) {
+  Block* b = h->delayed.exchange(nullptr, std::memory_order_acquire);
+  while (b) {
+    uintptr_t u = reinterpret_cast<uintptr_t>(b);
+    Page* pg = page_of(segment_of(u), u);
+    Block* next = decode(pg, b->next);
+    if (HAK_DEBUG >= 2) debug_poison(pg, b);
+    b->next = encode(pg, pg->local_free);
+    pg->local_free = b;
+    --pg->used;
+    page_free_slow(h, pg);
+    b = next;
+  }
+}
+
+// Returns every empty page of the heap (and, when forced, purges at once).
+void collect_heap(Heap* h, bool force) {
+  heap_drain_delayed(h);
+  for (unsigned c = 0; c <= kClasses; ++c) {
+    PageQueue* q = c < kClasses ? &h->queues[c] : &h->full;
+    for (Page* pg = q->first; pg;) {
+      Page* next = pg->next;
+      page_collect(pg);
+      if (pg->used == 0) {
+        queue_remove(h, q, pg, pg->size_class);
+        pg->flags.fetch_and(static_cast<uint8_t>(~kPageInFull), std::memory_order_relaxed);
+        segment_page_free(h, pg);
+      } else if (c == kClasses && pg->free) {
+        page_unfull(h, pg);
+      }
+      pg = next;
+    }
+  }
+  heap_purge(h, force);
+}
+
+// A block whose first word decodes like a free-list link may already be free: look.
+void check_double_free(Page* pg, Block* b) {
+  for (Block* lists[2] = {pg->free, pg->local_free}; Block* head : lists) {
+    uint32_t n = 0;
+    for (Block* x = head; x && n <= pg->capacity; x = decode(pg, x->next), ++n)
+      if (x == b) fatal("free(): double free of %p", b);
+  }
+  uint32_t n = 0;
+  for (Block* x = reinterpret_cast<Block*>(pg->thread_free.load(std::memory_order_acquire) & ~kTfMask);
+       x && n <= pg->capacity; x = decode(pg, x->next), ++n)
+    if (x == b) fatal("free(): double free of %p", b);
+}
+
+void debug_poison(Page* pg, Block* b) {
+  if (pg->block_size > sizeof(Block))
+    memset(reinterpret_cast<uint8_t*>(b) + sizeof(Block), kPoisonFree, pg->block_size - sizeof(Block));
+}
+
+void debug_check_poison(Page* pg, Block* b) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(b);
+  for (size_t i = sizeof(Block); i < pg->block_size; ++i)
+    if (p[i] != kPoisonFree)
+      fatal("use after free: block %p was written at offset %zu after it was freed", b, i);
+}
+
+}  // namespace hak
