@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # lua5.4 under LD_PRELOAD=libhakmem.so: same output as without it.
 set -eu
-source "$(dirname "$0")/preload_lib.sh"
+source "$(dirname "$0")/lib/preload.bash"
 command -v lua5.4 >/dev/null || { echo "skip: lua5.4 missing"; exit 77; }
 script='
 local f = io.open("/proc/self/maps"); local maps = f:read("a"); f:close()

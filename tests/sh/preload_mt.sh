@@ -2,7 +2,7 @@
 # A multithreaded C++ program (new/delete, realloc, memalign, cross-thread frees) under
 # libhakmem.so: same checksum as with glibc.
 set -eu
-source "$(dirname "$0")/preload_lib.sh"
+source "$(dirname "$0")/lib/preload.bash"
 prog="$BUILDDIR/tests/progs/mt_stress"
 want=$("$prog")
 LD_PRELOAD="$HAKMEM_SO" "$prog" > /tmp/preload_mt.$$ &

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CPython with PYTHONMALLOC=malloc (every allocation through malloc) under libhakmem.so.
 set -eu
-source "$(dirname "$0")/preload_lib.sh"
+source "$(dirname "$0")/lib/preload.bash"
 PY=/usr/bin/python3
 [ -x $PY ] || { echo "skip: $PY missing"; exit 77; }
 code='

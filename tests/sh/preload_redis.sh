@@ -3,7 +3,7 @@
 # malloc_usable_size) under libhakmem.so on 127.0.0.1: redis-benchmark writes and reads,
 # then every key written through the pipe is read back and checked.
 set -eu
-source "$(dirname "$0")/preload_lib.sh"
+source "$(dirname "$0")/lib/preload.bash"
 for p in redis-server redis-cli redis-benchmark; do
   command -v $p >/dev/null || { echo "skip: $p missing (apt-get install redis-server redis-tools)"; exit 77; }
 done
