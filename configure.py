@@ -380,7 +380,8 @@ def main():
     # Programs for script tests: plain ones (for LD_PRELOAD runs), *_hak.cc linked with hakmem.
     for src in sorted(glob.glob('tests/progs/*.cc')):
         name = os.path.splitext(os.path.basename(src))[0]
-        program(f'tests/progs/{name}', [src], 'hakmem' if name.endswith('_hak') else None)
+        program(f'tests/progs/{name}', [src], 'hakmem' if name.endswith('_hak') else None,
+                extra_libs='-rdynamic')
 
     # GoogleTest binaries: one per tests/<dir>.
     gtest_libs = '-lgtest -lgtest_main'

@@ -7,6 +7,7 @@
 
 #include "alloc/src/bigcache.h"
 #include "alloc/src/fastpath.h"
+#include "alloc/src/stats.h"
 
 namespace hak {
 
@@ -24,7 +25,8 @@ Page* checked_page(uintptr_t u, const char* what) {
     fatal("%s(): heap corruption: segment header at %p is damaged", what, s);
   Page* pg = page_of(s, u);
   if (!(pg->flags.load(std::memory_order_acquire) & kPageInUse) || !is_block_start(pg, u))
-    fatal("%s(): invalid pointer %p (not a block hakmem handed out)", what, reinterpret_cast<void*>(u));
+    fatal("%s(): invalid pointer %p (not a block hakmem handed out)", what,
+          reinterpret_cast<void*>(u));
   return pg;
 }
 
@@ -47,8 +49,10 @@ void free_generic(void* p) {
   if (m == kMapSegment) {
     Page* pg = checked_page(u, "free");
     Heap* h = tl_heap;
-    if (pg->heap == h) free_local(h, pg, static_cast<Block*>(p));
-    else free_remote(pg, static_cast<Block*>(p));
+    if (pg->heap == h)
+      free_local(h, pg, static_cast<Block*>(p));
+    else
+      free_remote(pg, static_cast<Block*>(p));
     return;
   }
   if (m != kMapNone) {
@@ -76,8 +80,8 @@ size_t usable_size(const void* p) {
   not_ours(const_cast<void*>(p), "malloc_usable_size");
 }
 
-void* realloc_impl(void* p, size_t n, hak_site_t site) {
-  if (!p) return site ? hak_alloc_at(n, site) : alloc_fast(n);
+void* realloc_impl(void* p, size_t n, hak_site_t site, void* ra) {
+  if (!p) return site ? alloc_tagged(tl_heap, n, site, ra) : alloc_fast(n, ra);
   if (n == 0) {  // as glibc: free and return NULL
     free_fast(p);
     return nullptr;
@@ -88,9 +92,12 @@ void* realloc_impl(void* p, size_t n, hak_site_t site) {
   if (m == kMapSegment) {
     Page* pg = checked_page(u, "realloc");
     size_t bs = pg->block_size;
+    hak_site_t old_site = site_of_block(pg, u);
+    if (old_site && g_mode != kModeOff)
+      if (SiteStats* s = site_stats(old_site)) bump(s->reallocs, uint64_t{1});
     if (n <= bs && (n >= bs / 2 || bs <= 16)) return p;  // fits, and not much too big
-    if (!site) site = site_of_block(pg, u);
-    void* np = site ? hak_alloc_at(n, site) : alloc_fast(n);
+    if (!site) site = old_site;
+    void* np = site ? alloc_tagged(tl_heap, n, site, ra) : alloc_fast(n, ra);
     if (!np) return nullptr;  // the old block is untouched
     memcpy(np, p, n < bs ? n : bs);
     free_fast(p);
@@ -105,7 +112,7 @@ void* realloc_impl(void* p, size_t n, hak_site_t site) {
   not_ours(p, "realloc");
 }
 
-void* calloc_impl(size_t count, size_t size, hak_site_t site) {
+void* calloc_impl(size_t count, size_t size, hak_site_t site, void* ra) {
   size_t total;
   if (__builtin_mul_overflow(count, size, &total)) {
     errno = ENOMEM;
@@ -113,17 +120,17 @@ void* calloc_impl(size_t count, size_t size, hak_site_t site) {
   }
   if (HAK_UNLIKELY(system_backend())) return ::calloc(count, size);
   if (total > __atomic_load_n(&g_config.threshold, __ATOMIC_RELAXED)) {
-    bool fresh = false;
-    void* p = large_alloc(total, 0, site, &fresh);
-    if (p && !fresh) memset(p, 0, total);
+    // Through the heap (for its accounting), then zero only what is not fresh from the OS.
+    void* p = site ? alloc_tagged(tl_heap, total, site, ra) : alloc_fast(total, ra);
+    if (p && !large_is_fresh(p)) memset(p, 0, total);
     return p;
   }
-  void* p = site ? alloc_tagged(tl_heap, total, site) : alloc_fast(total);
+  void* p = site ? alloc_tagged(tl_heap, total, site, ra) : alloc_fast(total, ra);
   if (p) memset(p, 0, total);
   return p;
 }
 
-void* aligned_impl(size_t alignment, size_t n, hak_site_t site) {
+void* aligned_impl(size_t alignment, size_t n, hak_site_t site, void* ra) {
   if (alignment == 0 || (alignment & (alignment - 1))) {
     errno = EINVAL;
     return nullptr;
@@ -136,7 +143,7 @@ void* aligned_impl(size_t alignment, size_t n, hak_site_t site) {
   }
   if (alignment <= 16) {
     if (alignment == 16 && n < 16) n = 16;  // the 8-byte class is only 8-aligned
-    return site ? alloc_tagged(tl_heap, n, site) : alloc_fast(n);
+    return site ? alloc_tagged(tl_heap, n, site, ra) : alloc_fast(n, ra);
   }
   if (n > kMaxAlloc) {
     errno = ENOMEM;
@@ -146,8 +153,16 @@ void* aligned_impl(size_t alignment, size_t n, hak_site_t site) {
   size_t m = n > alignment ? n : alignment;
   size_t pow2 = size_t{1} << (64 - __builtin_clzll(m - 1));
   if (pow2 <= 64 * 1024 && pow2 <= __atomic_load_n(&g_config.threshold, __ATOMIC_RELAXED))
-    return site ? alloc_tagged(tl_heap, pow2, site) : alloc_fast(pow2);
-  return large_alloc(n, alignment, site);
+    return site ? alloc_tagged(tl_heap, pow2, site, ra) : alloc_fast(pow2, ra);
+  Heap* h = tl_heap != &g_empty_heap ? tl_heap : heap_for_thread();
+  void* p = large_alloc(n, alignment, large_site(site, ra));
+  if (p && h) {  // the heap's byte count, and maybe a sample, as malloc_generic does
+    size_t usable = large_of(reinterpret_cast<uintptr_t>(p))->size;
+    __atomic_store_n(&h->sample_left, h->sample_left - static_cast<int64_t>(usable),
+                     __ATOMIC_RELAXED);
+    if (h->sample_left < 0) sample_alloc(h, p, n, usable, site, ra, 0);
+  }
+  return p;
 }
 
 }  // namespace hak
@@ -156,20 +171,24 @@ using namespace hak;
 
 extern "C" {
 
-HAK_API void* hak_malloc(size_t n) { return alloc_fast(n); }
+HAK_API void* hak_malloc(size_t n) { return alloc_fast(n, HAK_RA); }
 HAK_API void hak_free(void* p) { free_fast(p); }
-HAK_API void* hak_calloc(size_t c, size_t n) { return calloc_impl(c, n, 0); }
-HAK_API void* hak_realloc(void* p, size_t n) { return realloc_impl(p, n, 0); }
-HAK_API void* hak_aligned_alloc(size_t a, size_t n) { return aligned_impl(a, n, 0); }
+HAK_API void* hak_calloc(size_t c, size_t n) { return calloc_impl(c, n, 0, HAK_RA); }
+HAK_API void* hak_realloc(void* p, size_t n) { return realloc_impl(p, n, 0, HAK_RA); }
+HAK_API void* hak_aligned_alloc(size_t a, size_t n) { return aligned_impl(a, n, 0, HAK_RA); }
 HAK_API size_t hak_usable_size(const void* p) { return usable_size(p); }
 
 HAK_API void* hak_alloc_at(size_t n, hak_site_t site) {
-  return site ? alloc_tagged(tl_heap, n, site) : alloc_fast(n);
+  return site ? alloc_tagged(tl_heap, n, site, HAK_RA) : alloc_fast(n, HAK_RA);
 }
-HAK_API void* hak_calloc_at(size_t c, size_t n, hak_site_t site) { return calloc_impl(c, n, site); }
-HAK_API void* hak_realloc_at(void* p, size_t n, hak_site_t site) { return realloc_impl(p, n, site); }
+HAK_API void* hak_calloc_at(size_t c, size_t n, hak_site_t site) {
+  return calloc_impl(c, n, site, HAK_RA);
+}
+HAK_API void* hak_realloc_at(void* p, size_t n, hak_site_t site) {
+  return realloc_impl(p, n, site, HAK_RA);
+}
 HAK_API void* hak_aligned_alloc_at(size_t a, size_t n, hak_site_t site) {
-  return aligned_impl(a, n, site);
+  return aligned_impl(a, n, site, HAK_RA);
 }
 
 HAK_API void hak_collect(void) {

@@ -146,8 +146,10 @@ void bigcache_configure(const BigCacheSettings& s) {
 }
 
 void bigcache_lock(bool lock) {
-  if (lock) pthread_mutex_lock(&g_lock);
-  else pthread_mutex_unlock(&g_lock);
+  if (lock)
+    pthread_mutex_lock(&g_lock);
+  else
+    pthread_mutex_unlock(&g_lock);
 }
 
 void bigcache_lock_reinit() { pthread_mutex_init(&g_lock, nullptr); }

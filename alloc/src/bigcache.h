@@ -32,8 +32,8 @@ struct BigCacheStats {
 };
 void bigcache_stats(BigCacheStats* out);
 struct BigCacheSettings {
-  size_t cap_bytes;     // total bytes held at most
-  uint64_t decay_ns;    // a block idle this long is given back
+  size_t cap_bytes;   // total bytes held at most
+  uint64_t decay_ns;  // a block idle this long is given back
 };
 BigCacheSettings bigcache_settings();
 void bigcache_configure(const BigCacheSettings& s);

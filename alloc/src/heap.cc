@@ -8,7 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "alloc/src/internal.h"
+#include "alloc/src/stats.h"
 
 extern "C" {
 // Defined (as 1) only in libhakmem.so: malloc itself is hakmem, so "system" cannot be.
@@ -25,6 +25,7 @@ Page g_empty_page;
 constinit Heap g_empty_heap(&g_empty_page);
 HAK_TLS Heap* tl_heap = &g_empty_heap;
 std::atomic<size_t> g_heaps_active, g_heaps_abandoned;
+uint64_t g_seed;
 
 namespace {
 
@@ -33,7 +34,7 @@ pthread_mutex_t g_heap_lock = PTHREAD_MUTEX_INITIALIZER;
 Heap* g_pool_free;       // clean heaps, ready to reuse
 Heap* g_pool_abandoned;  // heaps of exited threads that still own memory
 Heap* g_all_heaps;
-uint8_t* g_heap_chunk;   // heap structs are carved from mmap'd chunks, never freed
+uint8_t* g_heap_chunk;  // heap structs are carved from mmap'd chunks, never freed
 size_t g_heap_chunk_left;
 std::atomic<uint64_t> g_last_reclaim_ns{0};
 
@@ -46,8 +47,10 @@ bool parse_size(const char* s, size_t* out) {
     if (v > (SIZE_MAX - 9) / 10) return false;
     v = v * 10 + static_cast<size_t>(*s - '0');
   }
-  if (*s == 'K' || *s == 'k') v <<= 10, ++s;
-  else if (*s == 'M' || *s == 'm') v <<= 20, ++s;
+  if (*s == 'K' || *s == 'k')
+    v <<= 10, ++s;
+  else if (*s == 'M' || *s == 'm')
+    v <<= 20, ++s;
   if (*s == 'i' && s[1] == 'B') s += 2;  // "64KiB"
   *out = v;
   return *s == 0;
@@ -80,6 +83,30 @@ void read_config() {
     if (t != 0 || ok)
       message("HAKMEM_THRESHOLD=%s is not one of 64K 128K 256K 512K 1M 2M; using 1M", v);
   }
+  if (const char* v = getenv("HAKMEM_MODE")) {
+    if (strcmp(v, "off") == 0)
+      g_mode = kModeOff;
+    else if (strcmp(v, "baseline") == 0)
+      g_mode = kModeBaseline;
+    else if (strcmp(v, "evolving") == 0)
+      g_mode = kModeEvolving;
+    else
+      message("HAKMEM_MODE=%s is not off, baseline or evolving; using baseline", v);
+  }
+  if (const char* v = getenv("HAKMEM_SITE_DEPTH")) {
+    size_t d = 0;
+    if (parse_size(v, &d) && d <= 8)
+      g_site_depth = static_cast<int>(d);
+    else
+      message("HAKMEM_SITE_DEPTH=%s is not a depth from 0 to 8; using 0", v);
+  }
+  if (const char* v = getenv("HAKMEM_SEED")) {
+    size_t seed = 0;
+    if (parse_size(v, &seed))
+      g_seed = seed ? seed : 1;
+    else
+      message("HAKMEM_SEED=%s is not a number; using a random seed", v);
+  }
   if (const char* v = getenv("HAKMEM_PURGE_MS")) {
     size_t ms = 0;
     if (parse_size(v, &ms) && ms <= 3600'000)
@@ -88,10 +115,10 @@ void read_config() {
       message("HAKMEM_PURGE_MS=%s is not a number of milliseconds; using 50", v);
   }
   // A misspelt variable is a silent misconfiguration: name it once.
-  static const char* const known[] = {"HAKMEM_BACKEND", "HAKMEM_THRESHOLD", "HAKMEM_PURGE_MS",
-                                      "HAKMEM_MODE",    "HAKMEM_REPORT",    "HAKMEM_PROFILE",
-                                      "HAKMEM_SITE_DEPTH", "HAKMEM_THP",   "HAKMEM_SEED",
-                                      "HAKMEM_TUNE",    "HAKMEM_QUIET"};
+  static const char* const known[] = {
+      "HAKMEM_BACKEND", "HAKMEM_THRESHOLD", "HAKMEM_PURGE_MS",   "HAKMEM_MODE",
+      "HAKMEM_REPORT",  "HAKMEM_PROFILE",   "HAKMEM_SITE_DEPTH", "HAKMEM_THP",
+      "HAKMEM_SEED",    "HAKMEM_TUNE",      "HAKMEM_QUIET",      "HAKMEM_TUNE_EPOCH_MS"};
   for (char** e = environ; e && *e; ++e) {
     if (strncmp(*e, "HAKMEM_", 7) != 0) continue;
     bool found = false;
@@ -136,7 +163,12 @@ void heap_reset(Heap* h) {
   h->next_all = all;
   for (auto& d : h->direct) d = &g_empty_page;
   h->rng = random_u64();
+  static std::atomic<uint64_t> heaps_made{0};
+  uint64_t k = heaps_made.fetch_add(1, std::memory_order_relaxed) + 1;
+  h->sample_rng = g_seed ? g_seed * 0x9E3779B97F4A7C15ull + k * 0xBF58476D1CE4E5B9ull : h->rng;
+  h->sample_rng |= 1;
   h->next_purge_ns = UINT64_MAX;
+  sample_reset_heap(h);
 }
 
 void thread_done(void* arg) {
@@ -161,16 +193,22 @@ void thread_done(void* arg) {
 // ---- fork: hold every lock across fork; in the child, other threads' heaps are orphans --
 
 void fork_prepare() {
+  sites_fork(0);
+  stats_fork(0);
   bigcache_lock(true);
   pthread_mutex_lock(&g_heap_lock);
 }
 void fork_parent() {
   pthread_mutex_unlock(&g_heap_lock);
   bigcache_lock(false);
+  stats_fork(1);
+  sites_fork(1);
 }
 void fork_child() {
   pthread_mutex_init(&g_heap_lock, nullptr);
   bigcache_lock_reinit();
+  stats_fork(2);
+  sites_fork(2);
   for (Heap* h = g_all_heaps; h; h = h->next_all) {
     if (h->state == kHeapActive && h != tl_heap) {
       h->state = kHeapAbandoned;
@@ -191,8 +229,11 @@ void init_process() {
     g_secret = random_u64() | 1;
     read_config();
     pthread_key_create(&g_heap_key, thread_done);
+    stats_init();
     g_init_state.store(2, std::memory_order_release);
+    // Malloc works from here on; these may allocate.
     pthread_atfork(fork_prepare, fork_parent, fork_child);
+    report_register();
     return;
   }
   while (g_init_state.load(std::memory_order_acquire) != 2) sched_yield();
@@ -267,6 +308,19 @@ void reclaim_abandoned(bool all) {
       !g_last_reclaim_ns.compare_exchange_strong(last, now))
     return;
   reclaim_one();
+}
+
+void heaps_totals(uint64_t* allocated, uint64_t* freed) {
+  uint64_t a = 0, f = 0;
+  pthread_mutex_lock(&g_heap_lock);
+  for (Heap* h = g_all_heaps; h; h = h->next_all) {
+    int64_t left = __atomic_load_n(&h->sample_left, __ATOMIC_RELAXED);
+    a += __atomic_load_n(&h->sampled_total, __ATOMIC_RELAXED) - static_cast<uint64_t>(left);
+    f += __atomic_load_n(&h->freed_bytes, __ATOMIC_RELAXED);
+  }
+  pthread_mutex_unlock(&g_heap_lock);
+  *allocated = a;
+  *freed = f + stats_freed_noheap();
 }
 
 }  // namespace hak

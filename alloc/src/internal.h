@@ -48,11 +48,11 @@ constexpr size_t kOsPage = 4096;
 constexpr size_t kAddressBits = 47;
 constexpr size_t kSegmapSize = size_t{1} << (kAddressBits - kSegmentShift);
 
-constexpr size_t kSmallMax = 1024;               // served by Heap::direct
-constexpr size_t kMediumMax = size_t{2} << 20;   // largest size class (2 MiB)
+constexpr size_t kSmallMax = 1024;              // served by Heap::direct
+constexpr size_t kMediumMax = size_t{2} << 20;  // largest size class (2 MiB)
 constexpr size_t kMaxAlloc = PTRDIFF_MAX - 2 * kSegmentSize;
 constexpr size_t kMinThreshold = 64 * 1024;
-constexpr unsigned kThresholdSteps = 6;          // 64 KiB << step, step 0..5
+constexpr unsigned kThresholdSteps = 6;  // 64 KiB << step, step 0..5
 
 // ---- Size classes: 8, then 16-byte steps to 128, then 4 per power of two to 2 MiB ----
 
@@ -93,8 +93,9 @@ struct Segment;
 // Page flags.
 enum : uint8_t {
   kPageInUse = 1,
-  kPageInFull = 2,     // in the heap's full queue; remote frees go to Heap::delayed
-  kPageTagged = 4,     // the site array is initialized (some block has a site)
+  kPageInFull = 2,   // in the heap's full queue; remote frees go to Heap::delayed
+  kPageTagged = 4,   // the site array is initialized (some block has a site)
+  kPageSampled = 8,  // holds sampled blocks: frees look them up (Page::samples of them)
 };
 
 // thread_free low bits.
@@ -104,27 +105,27 @@ enum : uintptr_t { kTfNotify = 1, kTfMask = 1 };
 // several slices, the descriptors after the first only give the distance to it.
 struct alignas(64) Page {
   // First cache line: everything the allocation and local-free fast paths touch.
-  Block* free;               // blocks ready for allocation
-  Block* local_free;         // blocks freed by the owner since the last refill
-  uintptr_t key;             // free-list encoding secret
-  uint8_t* start;            // first block
-  Heap* heap;                // owner
-  uint64_t div_magic;        // for exact "is a block start" tests without division
-  uint32_t used;             // blocks handed out and not yet returned to this page
+  Block* free;         // blocks ready for allocation
+  Block* local_free;   // blocks freed by the owner since the last refill
+  uintptr_t key;       // free-list encoding secret
+  uint8_t* start;      // first block
+  Heap* heap;          // owner
+  uint64_t div_magic;  // for exact "is a block start" tests without division
+  uint32_t used;       // blocks handed out and not yet returned to this page
   uint32_t block_size;
-  uint32_t capacity;         // blocks carved so far
+  uint32_t capacity;           // blocks carved so far
   std::atomic<uint8_t> flags;  // written by the owner only; read by remote freers
   uint8_t size_class;
   uint16_t pad_;
   // Second line: remote frees and bookkeeping.
   std::atomic<uintptr_t> thread_free;  // blocks freed by other threads (| kTfNotify)
-  uint32_t reserved;         // blocks that fit
-  uint32_t slice_count;      // slices in this page (first descriptor only)
-  uint32_t slice_offset;     // descriptors after the first: distance to the first
-  uint32_t pad2_;
-  Page* next;                // page queue links
+  uint32_t reserved;                   // blocks that fit
+  uint32_t slice_count;                // slices in this page (first descriptor only)
+  uint32_t slice_offset;               // descriptors after the first: distance to the first
+  uint32_t samples;                    // sampled blocks in the page (atomic updates)
+  Page* next;                          // page queue links
   Page* prev;
-  uint16_t* sites;           // site id per block (after the blocks), see kPageTagged
+  uint16_t* sites;  // site id per block (after the blocks), see kPageTagged
 };
 static_assert(sizeof(Page) == 128, "a page descriptor is two cache lines");
 
@@ -185,14 +186,15 @@ constexpr size_t kFirstSlice = (sizeof(Segment) + kSliceSize - 1) / kSliceSize;
 static_assert(kFirstSlice <= 2, "segment metadata takes at most two slices");
 
 enum : uint32_t { kLargeLive = 0x11fe, kLargeCached = 0xcace, kLargeFree = 0xdead };
+enum : uint32_t { kLargeFresh = 1 };  // LargeBlock::flags: never used since it was mapped
 
 struct LargeBlock {
   uintptr_t cookie;
   uint32_t kind;
   std::atomic<uint32_t> state;
-  size_t map_size;      // bytes mapped, from the header on
-  size_t size;          // usable bytes from `block`
-  uint8_t* block;       // the user pointer
+  size_t map_size;  // bytes mapped, from the header on
+  size_t size;      // usable bytes from `block`
+  uint8_t* block;   // the user pointer
   hak_site_t site;
   uint32_t size_class;  // BigCache class of map_size
   LargeBlock* next;     // BigCache ring link
@@ -212,19 +214,25 @@ struct PageQueue {
 constexpr size_t kDirect = kSmallMax / 8 + 1;
 
 struct Heap {
-  Page* direct[kDirect] = {};          // by (n+7)/8 for n <= kSmallMax: first page of class
+  Page* direct[kDirect] = {};  // by (n+7)/8 for n <= kSmallMax: first page of class
   PageQueue queues[kClasses] = {};
   PageQueue full = {};
   std::atomic<Block*> delayed{nullptr};  // remote frees into full pages
   Segment* segments = nullptr;
   uint64_t next_purge_ns = 0;
   size_t dirty_slices = 0;
-  Heap* next_pool = nullptr;           // free / abandoned pool
-  Heap* next_all = nullptr;            // every heap ever made
-  uint64_t rng = 0;
-  uint32_t state = 0;                  // kHeapActive, kHeapAbandoned, kHeapPooled
+  Heap* next_pool = nullptr;  // free / abandoned pool
+  Heap* next_all = nullptr;   // every heap ever made
+  uint64_t rng = 0;           // page keys
+  uint64_t sample_rng = 0;    // sampling intervals (HAKMEM_SEED makes it repeatable)
+  uint32_t state = 0;         // kHeapActive, kHeapAbandoned, kHeapPooled
   uint32_t collecting = 0;
-  int64_t sample_left = 0;             // bytes until the next sampled allocation
+  // Profiling: bytes (usable sizes) until the next sampled allocation. The heap has
+  // allocated sampled_total - sample_left bytes in all, and freed freed_bytes.
+  int64_t sample_left = 0;
+  uint64_t sampled_total = 0;
+  uint64_t freed_bytes = 0;
+  uint64_t samples_taken = 0;
 
   Heap() = default;
   // The empty heap: every direct entry points at an empty page, so the fast path needs no
@@ -240,9 +248,9 @@ enum : uint32_t { kHeapActive = 1, kHeapAbandoned = 2, kHeapPooled = 3 };
 
 struct Config {
   bool system_backend;
-  size_t threshold;             // mmap threshold in bytes (a step)
+  size_t threshold;  // mmap threshold in bytes (a step)
   uint64_t purge_delay_ns;
-  size_t purge_cap_slices;      // dirty slices a heap may keep before purging at once
+  size_t purge_cap_slices;  // dirty slices a heap may keep before purging at once
 };
 
 extern Config g_config;
@@ -259,10 +267,10 @@ void init_process();
 HAK_INLINE void ensure_init() {
   if (HAK_UNLIKELY(g_init_state.load(std::memory_order_acquire) != 2)) init_process();
 }
-Heap* heap_for_thread();             // tl_heap, made on first use; nullptr: system backend
+Heap* heap_for_thread();  // tl_heap, made on first use; nullptr: system backend
 
-void* malloc_generic(Heap* h, size_t n, hak_site_t site);
-void* alloc_tagged(Heap* h, size_t n, hak_site_t site);
+void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra);
+void* alloc_tagged(Heap* h, size_t n, hak_site_t site, void* ra);
 void check_double_free(Page* pg, Block* b);
 void reclaim_abandoned(bool all);
 void* alloc_aligned(size_t alignment, size_t n, hak_site_t site);
@@ -271,7 +279,6 @@ void free_local(Heap* h, Page* pg, Block* b);
 void free_remote(Page* pg, Block* b);
 void page_free_slow(Heap* h, Page* pg);
 size_t usable_size(const void* p);
-void* realloc_impl(void* p, size_t n, hak_site_t site);
 void collect_heap(Heap* h, bool force);
 void heap_drain_delayed(Heap* h);
 void heap_page_queue_remove(Heap* h, Page* pg);
@@ -281,8 +288,11 @@ void segment_page_free(Heap* h, Page* pg);
 void heap_purge(Heap* h, bool force);
 void segments_release_all(Heap* h);
 
-// *fresh (when given) says whether the memory is untouched zero pages.
+// *fresh (when given) says whether the memory is untouched zero pages. `site` is never 0:
+// large blocks are always counted exactly.
 void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh = nullptr);
+hak_site_t large_site(hak_site_t site, void* ra);  // the site itself, or the implicit one
+bool large_is_fresh(void* p);  // a large block straight from mmap (reads as zeros)
 void large_free(LargeBlock* lb, void* p);
 void* large_realloc(LargeBlock* lb, void* p, size_t n, hak_site_t site);
 LargeBlock* large_of(uintptr_t u);
@@ -309,7 +319,9 @@ void message(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t random_u64();
 
 // The segment and page of a pointer known to be inside a live segment.
-HAK_INLINE Segment* segment_of(uintptr_t u) { return reinterpret_cast<Segment*>(u & ~kSegmentMask); }
+HAK_INLINE Segment* segment_of(uintptr_t u) {
+  return reinterpret_cast<Segment*>(u & ~kSegmentMask);
+}
 HAK_INLINE Page* page_of(Segment* s, uintptr_t u) {
   Page* pg = &s->pages[(u - reinterpret_cast<uintptr_t>(s)) >> kSliceShift];
   return pg - pg->slice_offset;

@@ -107,7 +107,9 @@ void segmap_set(uintptr_t base, size_t size, uint8_t kind) {
   size_t g = base >> kSegmentShift;
   size_t n = (size + kSegmentMask) >> kSegmentShift;
   for (size_t i = 0; i < n && g + i < kSegmapSize; ++i) {
-    uint8_t v = kind == kMapNone ? 0 : i == 0 ? kind : static_cast<uint8_t>(i + 2 > 255 ? 255 : i + 2);
+    uint8_t v = kind == kMapNone ? 0
+                : i == 0         ? kind
+                                 : static_cast<uint8_t>(i + 2 > 255 ? 255 : i + 2);
     g_segmap[g + i].store(v, std::memory_order_release);
   }
 }
@@ -161,23 +163,33 @@ void vformat(Buf& b, const char* fmt, va_list ap) {
     bool wide = *f == 'z' || *f == 'l';  // %zu, %lu, %lx: 64-bit arguments
     if (wide) ++f;
     switch (*f) {
-      case 's': b.puts(va_arg(ap, const char*)); break;
+      case 's':
+        b.puts(va_arg(ap, const char*));
+        break;
       case 'p':
         b.puts("0x");
         b.number(reinterpret_cast<uintptr_t>(va_arg(ap, void*)), 16);
         break;
-      case 'u': b.number(wide ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 10); break;
-      case 'x': b.number(wide ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 16); break;
+      case 'u':
+        b.number(wide ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 10);
+        break;
+      case 'x':
+        b.number(wide ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 16);
+        break;
       case 'd': {
         long v = wide ? va_arg(ap, long) : va_arg(ap, int);
         if (v < 0) b.put('-');
-        b.number(v < 0 ? 0ull - static_cast<unsigned long long>(v)
-                       : static_cast<unsigned long long>(v),
-                 10);
+        b.number(
+            v < 0 ? 0ull - static_cast<unsigned long long>(v) : static_cast<unsigned long long>(v),
+            10);
         break;
       }
-      case '%': b.put('%'); break;
-      default: b.put('?'); break;
+      case '%':
+        b.put('%');
+        break;
+      default:
+        b.put('?');
+        break;
     }
   }
 }

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc/src/internal.h"
+#include "alloc/src/stats.h"
 
 namespace hak {
 
@@ -21,8 +21,10 @@ constexpr auto kDirectRanges = [] {
   for (unsigned c = 0; c < kClasses; ++c) t.r[c] = {1, 0};  // empty
   for (unsigned i = 0; i < kDirect; ++i) {
     unsigned c = size_class(i * 8);
-    if (t.r[c].lo > t.r[c].hi) t.r[c] = {static_cast<uint8_t>(i), static_cast<uint8_t>(i)};
-    else t.r[c].hi = static_cast<uint8_t>(i);
+    if (t.r[c].lo > t.r[c].hi)
+      t.r[c] = {static_cast<uint8_t>(i), static_cast<uint8_t>(i)};
+    else
+      t.r[c].hi = static_cast<uint8_t>(i);
   }
   return t;
 }();
@@ -37,24 +39,30 @@ void update_direct(Heap* h, unsigned cls) {
 void queue_push_front(Heap* h, PageQueue* q, Page* pg, unsigned cls) {
   pg->prev = nullptr;
   pg->next = q->first;
-  if (q->first) q->first->prev = pg;
-  else q->last = pg;
+  if (q->first)
+    q->first->prev = pg;
+  else
+    q->last = pg;
   q->first = pg;
   if (q != &h->full) update_direct(h, cls);
 }
 
 void queue_remove(Heap* h, PageQueue* q, Page* pg, unsigned cls) {
-  if (pg->prev) pg->prev->next = pg->next;
-  else q->first = pg->next;
-  if (pg->next) pg->next->prev = pg->prev;
-  else q->last = pg->prev;
+  if (pg->prev)
+    pg->prev->next = pg->next;
+  else
+    q->first = pg->next;
+  if (pg->next)
+    pg->next->prev = pg->prev;
+  else
+    q->last = pg->prev;
   pg->next = pg->prev = nullptr;
   if (q != &h->full) update_direct(h, cls);
 }
 
 PageQueue* queue_of(Heap* h, Page* pg) {
   return (pg->flags.load(std::memory_order_relaxed) & kPageInFull) ? &h->full
-                                                                    : &h->queues[pg->size_class];
+                                                                   : &h->queues[pg->size_class];
 }
 
 // Carves more blocks from the untouched part of the page: about 4 KiB at a time, so that
@@ -192,7 +200,7 @@ void heap_page_queue_remove(Heap* h, Page* pg) {
   queue_remove(h, queue_of(h, pg), pg, pg->size_class);
 }
 
-void* malloc_generic(Heap* h, size_t n, hak_site_t site) {
+void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra) {
   if (HAK_UNLIKELY(h == &g_empty_heap)) {
     h = heap_for_thread();
     if (!h) {
@@ -203,9 +211,15 @@ void* malloc_generic(Heap* h, size_t n, hak_site_t site) {
   }
   if (HAK_UNLIKELY(h->delayed.load(std::memory_order_relaxed) != nullptr)) heap_drain_delayed(h);
   if (HAK_UNLIKELY(h->dirty_slices != 0)) heap_purge(h, false);
+  // This allocation will be sampled: time it (the latency KPI).
+  uint64_t t0 =
+      h->sample_left <= 16 || static_cast<uint64_t>(h->sample_left) - 16 < n ? cycles() : 0;
+  void* p;
+  size_t usable;
   if (HAK_LIKELY(n <= __atomic_load_n(&g_config.threshold, __ATOMIC_RELAXED))) {
     unsigned cls = size_class(n);
-    Page* pg = find_page(h, cls);
+    Page* pg = h->queues[cls].first;
+    if (HAK_UNLIKELY(!pg || !pg->free)) pg = find_page(h, cls);
     if (HAK_UNLIKELY(!pg)) {
       errno = ENOMEM;
       return nullptr;
@@ -216,30 +230,62 @@ void* malloc_generic(Heap* h, size_t n, hak_site_t site) {
     if (HAK_DEBUG >= 2) debug_check_poison(pg, b);
     b->next = 0;
     if (site || (pg->flags.load(std::memory_order_relaxed) & kPageTagged)) record_site(pg, b, site);
-    return b;
+    p = b;
+    usable = pg->block_size;
+    if (site) count_alloc(site, n, usable);
+  } else {
+    if (HAK_UNLIKELY(n > kMaxAlloc)) {
+      errno = ENOMEM;
+      return nullptr;
+    }
+    p = large_alloc(n, 0, large_site(site, ra));
+    if (!p) return nullptr;
+    usable = large_of(reinterpret_cast<uintptr_t>(p))->size;
   }
-  if (HAK_UNLIKELY(n > kMaxAlloc)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
-  return large_alloc(n, 0, site);
+  __atomic_store_n(&h->sample_left, h->sample_left - static_cast<int64_t>(usable),
+                   __ATOMIC_RELAXED);
+  if (HAK_UNLIKELY(h->sample_left < 0)) sample_alloc(h, p, n, usable, site, ra, t0);
+  return p;
 }
 
-// Tagged allocation: like the fast path, plus the site of the block.
-void* alloc_tagged(Heap* h, size_t n, hak_site_t site) {
+// Tagged allocation: like the fast path, plus the site of the block and its exact count.
+void* alloc_tagged(Heap* h, size_t n, hak_site_t site, void* ra) {
   if (HAK_LIKELY(n <= kSmallMax)) {
     Page* pg = h->direct[(n + 7) >> 3];
     Block* b = pg->free;
-    if (HAK_LIKELY(b != nullptr)) {
+    int64_t left = h->sample_left - static_cast<int64_t>(pg->block_size);
+    if (HAK_LIKELY(b != nullptr && left >= 0)) {
+      __atomic_store_n(&h->sample_left, left, __ATOMIC_RELAXED);
       pg->free = decode(pg, b->next);
       pg->used++;
       if (HAK_DEBUG >= 2) debug_check_poison(pg, b);
       b->next = 0;
       record_site(pg, b, site);
+      count_alloc(site, n, pg->block_size);
       return b;
     }
   }
-  return malloc_generic(h, n, site);
+  return malloc_generic(h, n, site, ra);
+}
+
+// Bookkeeping of a freed block in a tagged or sampled page, by whichever thread frees it.
+void note_free(Page* pg, Block* b) {
+  uint8_t f = pg->flags.load(std::memory_order_acquire);
+  if (f & kPageTagged) {
+    uint16_t* slot = &pg->sites[block_index(pg, reinterpret_cast<uintptr_t>(b))];
+    hak_site_t site = *slot;
+    *slot = 0;
+    if (site) count_free(site, pg->block_size);
+  }
+  if (f & kPageSampled) sample_free(b, pg->block_size);
+}
+
+void count_freed_bytes(size_t n) {
+  Heap* h = tl_heap;
+  if (h != &g_empty_heap)
+    __atomic_store_n(&h->freed_bytes, h->freed_bytes + n, __ATOMIC_RELAXED);
+  else
+    stats_add_freed_noheap(n);
 }
 
 // The owner frees into its own page, with every check.
@@ -247,10 +293,8 @@ void free_local(Heap* h, Page* pg, Block* b) {
   Block* d = decode(pg, b->next);
   if (HAK_UNLIKELY(d == nullptr || is_block_start(pg, reinterpret_cast<uintptr_t>(d))))
     check_double_free(pg, b);
-  if (pg->flags.load(std::memory_order_relaxed) & kPageTagged) {
-    uint16_t* site = &pg->sites[block_index(pg, reinterpret_cast<uintptr_t>(b))];
-    *site = 0;
-  }
+  note_free(pg, b);
+  __atomic_store_n(&h->freed_bytes, h->freed_bytes + pg->block_size, __ATOMIC_RELAXED);
   if (HAK_DEBUG >= 2) debug_poison(pg, b);
   b->next = encode(pg, pg->local_free);
   pg->local_free = b;
@@ -261,8 +305,8 @@ void free_local(Heap* h, Page* pg, Block* b) {
 // Another thread's block: push it on the page's atomic list (or, when the owner marked the
 // page full, on the owner heap's delayed list, so the page comes back into use).
 void free_remote(Page* pg, Block* b) {
-  if (pg->flags.load(std::memory_order_acquire) & kPageTagged)
-    pg->sites[block_index(pg, reinterpret_cast<uintptr_t>(b))] = 0;
+  note_free(pg, b);
+  count_freed_bytes(pg->block_size);
   if (HAK_DEBUG >= 2) debug_poison(pg, b);
   uintptr_t tf = pg->thread_free.load(std::memory_order_relaxed);
   for (;;) {
@@ -329,20 +373,22 @@ void collect_heap(Heap* h, bool force) {
 
 // A block whose first word decodes like a free-list link may already be free: look.
 void check_double_free(Page* pg, Block* b) {
-  for (Block* lists[2] = {pg->free, pg->local_free}; Block* head : lists) {
+  for (Block* lists[2] = {pg->free, pg->local_free}; Block * head : lists) {
     uint32_t n = 0;
     for (Block* x = head; x && n <= pg->capacity; x = decode(pg, x->next), ++n)
       if (x == b) fatal("free(): double free of %p", b);
   }
   uint32_t n = 0;
-  for (Block* x = reinterpret_cast<Block*>(pg->thread_free.load(std::memory_order_acquire) & ~kTfMask);
+  for (Block* x =
+           reinterpret_cast<Block*>(pg->thread_free.load(std::memory_order_acquire) & ~kTfMask);
        x && n <= pg->capacity; x = decode(pg, x->next), ++n)
     if (x == b) fatal("free(): double free of %p", b);
 }
 
 void debug_poison(Page* pg, Block* b) {
   if (pg->block_size > sizeof(Block))
-    memset(reinterpret_cast<uint8_t*>(b) + sizeof(Block), kPoisonFree, pg->block_size - sizeof(Block));
+    memset(reinterpret_cast<uint8_t*>(b) + sizeof(Block), kPoisonFree,
+           pg->block_size - sizeof(Block));
 }
 
 void debug_check_poison(Page* pg, Block* b) {

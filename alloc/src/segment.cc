@@ -59,8 +59,10 @@ Segment* segment_new(Heap* h) {
 }
 
 void segment_release(Heap* h, Segment* s) {
-  if (s->prev) s->prev->next = s->next;
-  else h->segments = s->next;
+  if (s->prev)
+    s->prev->next = s->next;
+  else
+    h->segments = s->next;
   if (s->next) s->next->prev = s->prev;
   size_t dirty = 0;
   for (uint64_t w : s->dirty_map) dirty += static_cast<size_t>(__builtin_popcountll(w));
@@ -136,7 +138,7 @@ void heap_purge(Heap* h, bool force) {
     if (now < h->next_purge_ns) return;
   }
   h->next_purge_ns = UINT64_MAX;
-  for (Segment* s = h->segments, *next; s; s = next) {
+  for (Segment *s = h->segments, *next; s; s = next) {
     next = s->next;
     if (s->purge_at_ns == UINT64_MAX) continue;
     if (!force && now < s->purge_at_ns) {

@@ -1,9 +1,8 @@
 // The C API: contents survive realloc, calloc zeroes, and bad input gets what glibc gives.
 #include <errno.h>
+#include <gtest/gtest.h>
 #include <stdint.h>
 #include <string.h>
-
-#include <gtest/gtest.h>
 
 #include <set>
 #include <vector>

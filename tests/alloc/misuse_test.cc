@@ -1,8 +1,7 @@
 // Wrong use: invalid and double frees are detected and abort with a one-line message that
 // names the pointer and the problem; nothing is silently corrupted.
-#include <stdlib.h>
-
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <string>
 #include <thread>
@@ -86,8 +85,8 @@ TEST_F(Misuse, DoubleFreeFromAnotherThread) {
 
 TEST_F(Misuse, FreeOfAStackPointer) {
   int local = 0;
-  EXPECT_DEATH(hak_free(&local), "free\\(\\): invalid pointer " + hex(&local) +
-                                     " \\(not allocated by hakmem\\)");
+  EXPECT_DEATH(hak_free(&local),
+               "free\\(\\): invalid pointer " + hex(&local) + " \\(not allocated by hakmem\\)");
 }
 
 TEST_F(Misuse, FreeOfAPointerFromAnotherAllocator) {

@@ -1,8 +1,7 @@
 // Memory goes back to the OS: after a peak is freed, RSS falls (after the purge delay, or
 // at once with hak_collect), and a steady workload does not grow without bound.
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>

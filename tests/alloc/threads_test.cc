@@ -1,8 +1,7 @@
 // Threads: remote frees under stress, heaps of exited threads, and fork.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <random>

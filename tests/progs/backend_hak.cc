@@ -16,7 +16,8 @@ int main() {
   // With the system backend, malloc_usable_size (the process's) must know these blocks.
   size_t u = strcmp(hak_backend(), "system") == 0 ? malloc_usable_size(p) : hak_usable_size(p);
   // mimalloc, when preloaded, can say whether a pointer is its own.
-  auto mi_check = reinterpret_cast<bool (*)(const void*)>(dlsym(RTLD_DEFAULT, "mi_is_in_heap_region"));
+  auto mi_check =
+      reinterpret_cast<bool (*)(const void*)>(dlsym(RTLD_DEFAULT, "mi_is_in_heap_region"));
   printf("backend=%s usable_ok=%d mimalloc_owns=%s\n", hak_backend(), u >= 100,
          mi_check ? (mi_check(p) ? "yes" : "no") : "n/a");
   hak_free(p);
