@@ -49,7 +49,7 @@ void free_generic(void* p) {
   if (m == kMapSegment) {
     Page* pg = checked_page(u, "free");
     Heap* h = tl_heap;
-    if (pg->heap == h)
+    if (page_heap(pg) == h)
       free_local(h, pg, static_cast<Block*>(p));
     else
       free_remote(pg, static_cast<Block*>(p));

@@ -162,6 +162,7 @@ void heap_reset(Heap* h) {
   memset(static_cast<void*>(h), 0, sizeof *h);
   h->next_all = all;
   for (auto& d : h->direct) d = &g_empty_page;
+  for (auto& f : h->first) f = &g_empty_page;
   h->rng = random_u64();
   static std::atomic<uint64_t> heaps_made{0};
   uint64_t k = heaps_made.fetch_add(1, std::memory_order_relaxed) + 1;

@@ -27,7 +27,8 @@
 #define HAK_NOINLINE __attribute__((noinline))
 #define HAK_INLINE inline __attribute__((always_inline))
 #define HAK_COLD __attribute__((cold, noinline))
-#define HAK_TLS __attribute__((tls_model("initial-exec"))) thread_local
+// __thread, not thread_local: no dynamic-initialization wrapper on every access.
+#define HAK_TLS __thread __attribute__((tls_model("initial-exec")))
 #endif
 
 #ifndef HAK_DEBUG
@@ -49,6 +50,7 @@ constexpr size_t kAddressBits = 47;
 constexpr size_t kSegmapSize = size_t{1} << (kAddressBits - kSegmentShift);
 
 constexpr size_t kSmallMax = 1024;              // served by Heap::direct
+constexpr size_t kMediumFast = 64 * 1024;       // served inline by Heap::first
 constexpr size_t kMediumMax = size_t{2} << 20;  // largest size class (2 MiB)
 constexpr size_t kMaxAlloc = PTRDIFF_MAX - 2 * kSegmentSize;
 constexpr size_t kMinThreshold = 64 * 1024;
@@ -90,40 +92,45 @@ struct Block {
 struct Heap;
 struct Segment;
 
-// Page flags.
+// Page flags (Page::flags; changes go through page_set_flags so xheap follows).
 enum : uint8_t {
   kPageInUse = 1,
-  kPageInFull = 2,   // in the heap's full queue; remote frees go to Heap::delayed
-  kPageTagged = 4,   // the site array is initialized (some block has a site)
-  kPageSampled = 8,  // holds sampled blocks: frees look them up (Page::samples of them)
+  kPageInFull = 2,        // in the heap's full queue; remote frees go to Heap::delayed
+  kPageTagged = 4,        // the site array is initialized (some block has a site)
+  kPageSampled = 8,       // holds sampled blocks: frees look them up (Page::samples of them)
+  kPageSampledMany = 16,  // more than sample_idx holds: every free looks in the table
 };
 
 // thread_free low bits.
 enum : uintptr_t { kTfNotify = 1, kTfMask = 1 };
+// xheap low bit: frees into this page need the slow path (it is full, tagged or sampled).
+enum : uintptr_t { kXSlow = 1 };
+constexpr uint8_t kSlowFlags = 2 | 4 | 8 | 16;  // kPageInFull | Tagged | Sampled | SampledMany
 
 // A page descriptor. Lives in slice 0 of its segment, one per slice; for a page spanning
 // several slices, the descriptors after the first only give the distance to it.
 struct alignas(64) Page {
   // First cache line: everything the allocation and local-free fast paths touch.
-  Block* free;         // blocks ready for allocation
-  Block* local_free;   // blocks freed by the owner since the last refill
-  uintptr_t key;       // free-list encoding secret
-  uint8_t* start;      // first block
-  Heap* heap;          // owner
-  uint64_t div_magic;  // for exact "is a block start" tests without division
-  uint32_t used;       // blocks handed out and not yet returned to this page
+  Block* free;                   // blocks ready for allocation
+  Block* local_free;             // blocks freed by the owner since the last refill
+  uintptr_t key;                 // free-list encoding secret
+  uint8_t* start;                // first block
+  std::atomic<uintptr_t> xheap;  // owner heap | kXSlow (see page_heap, sync_slow_bit)
+  uint64_t div_magic;            // block_size as a multiplier: exact division and tests
+  uint64_t* live;                // one bit per block: handed out and not yet freed
+  uint32_t used;                 // blocks handed out and not yet returned to this page
   uint32_t block_size;
-  uint32_t capacity;           // blocks carved so far
-  std::atomic<uint8_t> flags;  // written by the owner only; read by remote freers
-  uint8_t size_class;
-  uint16_t pad_;
   // Second line: remote frees and bookkeeping.
   std::atomic<uintptr_t> thread_free;  // blocks freed by other threads (| kTfNotify)
+  uint32_t capacity;                   // blocks carved so far
   uint32_t reserved;                   // blocks that fit
   uint32_t slice_count;                // slices in this page (first descriptor only)
   uint32_t slice_offset;               // descriptors after the first: distance to the first
-  uint32_t samples;                    // sampled blocks in the page (atomic updates)
-  Page* next;                          // page queue links
+  std::atomic<uint8_t> flags;          // kPage*: any thread may change them (atomically)
+  uint8_t size_class;
+  uint16_t sample_idx[3];  // 1 + index of up to three sampled blocks (atomic)
+  uint32_t samples;        // sampled blocks in the page (atomic updates)
+  Page* next;              // page queue links
   Page* prev;
   uint16_t* sites;  // site id per block (after the blocks), see kPageTagged
 };
@@ -148,6 +155,25 @@ HAK_INLINE uint32_t block_index(const Page* p, uintptr_t u) {
   uint32_t off = static_cast<uint32_t>(u - reinterpret_cast<uintptr_t>(p->start));
   return static_cast<uint32_t>((static_cast<__uint128_t>(p->div_magic) * off) >> 64);
 }
+HAK_INLINE bool live_test(const Page* p, uint32_t idx) {
+  return (__atomic_load_n(&p->live[idx / 64], __ATOMIC_RELAXED) >> (idx % 64)) & 1;
+}
+// The owner sets and clears bits (a relaxed load and store: no lock prefix); another
+// thread may read them.
+HAK_INLINE void live_set(Page* p, uint32_t idx) {
+  uint64_t* w = &p->live[idx / 64];
+  __atomic_store_n(w, __atomic_load_n(w, __ATOMIC_RELAXED) | (uint64_t{1} << (idx % 64)),
+                   __ATOMIC_RELAXED);
+}
+HAK_INLINE void live_clear(Page* p, uint32_t idx) {
+  uint64_t* w = &p->live[idx / 64];
+  __atomic_store_n(w, __atomic_load_n(w, __ATOMIC_RELAXED) & ~(uint64_t{1} << (idx % 64)),
+                   __ATOMIC_RELAXED);
+}
+HAK_INLINE Heap* page_heap(const Page* p) {
+  return reinterpret_cast<Heap*>(p->xheap.load(std::memory_order_relaxed) & ~kXSlow);
+}
+
 // Is u the start of a block this page has carved?
 // (capacity is read atomically: a remote freer may look while the owner extends the page.)
 HAK_INLINE bool is_block_start(const Page* p, uintptr_t u) {
@@ -215,6 +241,7 @@ constexpr size_t kDirect = kSmallMax / 8 + 1;
 
 struct Heap {
   Page* direct[kDirect] = {};  // by (n+7)/8 for n <= kSmallMax: first page of class
+  Page* first[kClasses] = {};  // first page of each class (or the empty page)
   PageQueue queues[kClasses] = {};
   PageQueue full = {};
   std::atomic<Block*> delayed{nullptr};  // remote frees into full pages
@@ -233,12 +260,14 @@ struct Heap {
   uint64_t sampled_total = 0;
   uint64_t freed_bytes = 0;
   uint64_t samples_taken = 0;
+  uint32_t purge_countdown = 0;  // slow-path calls until the clock is read again
 
   Heap() = default;
   // The empty heap: every direct entry points at an empty page, so the fast path needs no
   // test for "no heap yet" (it simply misses).
   constexpr explicit Heap(Page* empty) {
     for (auto& d : direct) d = empty;
+    for (auto& f : first) f = empty;
   }
 };
 
@@ -319,6 +348,8 @@ void message(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t random_u64();
 
 // The segment and page of a pointer known to be inside a live segment.
+void page_set_flags(Page* pg, uint8_t add, uint8_t remove);
+
 HAK_INLINE Segment* segment_of(uintptr_t u) {
   return reinterpret_cast<Segment*>(u & ~kSegmentMask);
 }

@@ -1,5 +1,9 @@
 // Pages: free lists, page queues per size class, the allocation slow path, and frees that
-// are not the plain local fast path (remote, first free into a full page, last free).
+// are not the plain local fast path (remote, into a full page, tagged or sampled, last).
+//
+// Every page keeps one "live" bit per block, set when the block is handed out and cleared
+// when it comes back: a second free of a block, or a free of a pointer inside the page that
+// is not a live block, is caught exactly, without reading the freed block.
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +34,10 @@ constexpr auto kDirectRanges = [] {
 }();
 
 void update_direct(Heap* h, unsigned cls) {
-  DirectRange r = kDirectRanges.r[cls];
-  if (r.lo > r.hi) return;
   Page* pg = h->queues[cls].first ? h->queues[cls].first : &g_empty_page;
-  for (unsigned i = r.lo; i <= r.hi; ++i) h->direct[i] = pg;
+  h->first[cls] = pg;
+  DirectRange r = kDirectRanges.r[cls];
+  for (unsigned i = r.lo; i <= r.hi && r.lo <= r.hi; ++i) h->direct[i] = pg;
 }
 
 void queue_push_front(Heap* h, PageQueue* q, Page* pg, unsigned cls) {
@@ -45,6 +49,17 @@ void queue_push_front(Heap* h, PageQueue* q, Page* pg, unsigned cls) {
     q->last = pg;
   q->first = pg;
   if (q != &h->full) update_direct(h, cls);
+}
+
+void queue_push_back(Heap* h, PageQueue* q, Page* pg, unsigned cls) {
+  pg->next = nullptr;
+  pg->prev = q->last;
+  if (q->last)
+    q->last->next = pg;
+  else
+    q->first = pg;
+  q->last = pg;
+  if (q != &h->full && q->first == pg) update_direct(h, cls);
 }
 
 void queue_remove(Heap* h, PageQueue* q, Page* pg, unsigned cls) {
@@ -92,8 +107,15 @@ void page_init(Heap* h, Page* pg, unsigned cls) {
   pg->block_size = bs;
   pg->size_class = static_cast<uint8_t>(cls);
   pg->start = reinterpret_cast<uint8_t*>(s) + idx * kSliceSize;
-  // Blocks first, then one uint16_t site id per block (touched only once tagged).
-  pg->reserved = static_cast<uint32_t>(span / (bs + sizeof(uint16_t)));
+  // Blocks, then the live bitmap (one bit for every block index a pointer into the span can
+  // give, so an index past the blocks reads "not live"), then a site id per block (touched
+  // only once the page is tagged).
+  size_t bitmap = (span / bs + 63) / 64 * 8;
+  pg->reserved = static_cast<uint32_t>((span - bitmap) / (bs + sizeof(uint16_t)));
+  pg->live = reinterpret_cast<uint64_t*>(pg->start + static_cast<size_t>(pg->reserved) * bs);
+  pg->live =
+      reinterpret_cast<uint64_t*>((reinterpret_cast<uintptr_t>(pg->live) + 7) & ~uintptr_t{7});
+  memset(pg->live, 0, bitmap);
   pg->sites = reinterpret_cast<uint16_t*>(pg->start + span) - pg->reserved;
   pg->div_magic = div_magic(bs);
   pg->key = rotl(h->rng += 0x9e3779b97f4a7c15ull, 23) ^ g_secret;
@@ -101,8 +123,17 @@ void page_init(Heap* h, Page* pg, unsigned cls) {
   pg->thread_free.store(0, std::memory_order_relaxed);
   pg->capacity = 0;
   pg->used = 0;
-  pg->heap = h;
-  pg->flags.store(kPageInUse, std::memory_order_release);
+  pg->samples = 0;
+  for (uint16_t& x : pg->sample_idx) x = 0;
+  pg->flags.store(kPageInUse, std::memory_order_relaxed);
+  pg->xheap.store(reinterpret_cast<uintptr_t>(h), std::memory_order_release);
+}
+
+// Clears a block's live bit; a block that is not live is freed twice (or never was ours).
+HAK_INLINE void take_live(Page* pg, Block* b, const char* how) {
+  uint32_t idx = block_index(pg, reinterpret_cast<uintptr_t>(b));
+  if (HAK_UNLIKELY(!live_test(pg, idx))) fatal("free(): double free of %p%s", b, how);
+  live_clear(pg, idx);
 }
 
 // Moves blocks freed by other threads, then by the owner, to the allocation list.
@@ -114,10 +145,11 @@ void page_collect(Page* pg) {
     Block* head = reinterpret_cast<Block*>(tf & ~kTfMask);
     Block* tail = head;
     uint32_t count = 1;
+    take_live(pg, head, " (cross-thread)");
     for (Block* b; (b = decode(pg, tail->next)) != nullptr; tail = b) {
-      // A list longer than the page means a cycle: the same block was freed twice.
       if (++count > pg->used || !is_block_start(pg, reinterpret_cast<uintptr_t>(b)))
         fatal("free(): double free or corruption of a block near %p (cross-thread)", b);
+      take_live(pg, b, " (cross-thread)");
     }
     tail->next = encode(pg, pg->local_free);
     pg->local_free = head;
@@ -136,19 +168,22 @@ bool page_try_full(Heap* h, Page* pg) {
       !pg->thread_free.compare_exchange_strong(tf, tf | kTfNotify, std::memory_order_acq_rel))
     return false;  // remote frees arrived meanwhile: use them
   queue_remove(h, &h->queues[pg->size_class], pg, pg->size_class);
-  pg->flags.fetch_or(kPageInFull, std::memory_order_relaxed);
+  page_set_flags(pg, kPageInFull, 0);
   queue_push_front(h, &h->full, pg, pg->size_class);
   return true;
 }
 
+// A full page got a block back: to the back of its queue, so it gathers more frees before
+// it is allocated from again (at the front it would flip between full and not at every
+// block).
 void page_unfull(Heap* h, Page* pg) {
   queue_remove(h, &h->full, pg, pg->size_class);
-  pg->flags.fetch_and(static_cast<uint8_t>(~kPageInFull), std::memory_order_relaxed);
+  page_set_flags(pg, 0, kPageInFull);
   uintptr_t tf = pg->thread_free.load(std::memory_order_relaxed);
   while ((tf & kTfNotify) &&
          !pg->thread_free.compare_exchange_weak(tf, tf & ~kTfNotify, std::memory_order_acq_rel)) {
   }
-  queue_push_front(h, &h->queues[pg->size_class], pg, pg->size_class);
+  queue_push_back(h, &h->queues[pg->size_class], pg, pg->size_class);
 }
 
 Page* find_page(Heap* h, unsigned cls) {
@@ -176,11 +211,10 @@ Page* find_page(Heap* h, unsigned cls) {
 }
 
 void record_site(Page* pg, Block* b, hak_site_t site) {
-  uint8_t f = pg->flags.load(std::memory_order_relaxed);
-  if (!(f & kPageTagged)) {
+  if (!(pg->flags.load(std::memory_order_relaxed) & kPageTagged)) {
     if (site == 0) return;
     memset(pg->sites, 0, pg->reserved * sizeof(uint16_t));
-    pg->flags.store(f | kPageTagged, std::memory_order_release);
+    page_set_flags(pg, kPageTagged, 0);
   }
   pg->sites[block_index(pg, reinterpret_cast<uintptr_t>(b))] = static_cast<uint16_t>(site);
 }
@@ -194,7 +228,32 @@ void page_retire(Heap* h, Page* pg) {
   segment_page_free(h, pg);
 }
 
+// Pops a block for the owner (the page has one): the common tail of every allocation path.
+HAK_INLINE Block* page_pop(Page* pg) {
+  Block* b = pg->free;
+  pg->free = decode(pg, b->next);
+  pg->used++;
+  live_set(pg, block_index(pg, reinterpret_cast<uintptr_t>(b)));
+  if (HAK_DEBUG >= 2) debug_check_poison(pg, b);
+  return b;
+}
+
 }  // namespace
+
+void page_set_flags(Page* pg, uint8_t add, uint8_t remove) {
+  uint8_t f = add ? pg->flags.fetch_or(add) | add : pg->flags.load();
+  if (remove) f = pg->flags.fetch_and(static_cast<uint8_t>(~remove)) & ~remove;
+  // xheap's slow bit follows the flags; a concurrent change by another thread (a remote
+  // free clearing "sampled") is caught by looking again.
+  for (;;) {
+    uintptr_t x = pg->xheap.load();
+    uintptr_t want = (x & ~uintptr_t{kXSlow}) | ((f & kSlowFlags) ? uintptr_t{kXSlow} : 0);
+    if (x != want) pg->xheap.compare_exchange_strong(x, want);
+    uint8_t now = pg->flags.load();
+    if (now == f) break;
+    f = now;
+  }
+}
 
 void heap_page_queue_remove(Heap* h, Page* pg) {
   queue_remove(h, queue_of(h, pg), pg, pg->size_class);
@@ -210,7 +269,10 @@ void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra) {
     }
   }
   if (HAK_UNLIKELY(h->delayed.load(std::memory_order_relaxed) != nullptr)) heap_drain_delayed(h);
-  if (HAK_UNLIKELY(h->dirty_slices != 0)) heap_purge(h, false);
+  if (HAK_UNLIKELY(h->dirty_slices != 0) && h->purge_countdown-- == 0) {
+    h->purge_countdown = 64;  // the clock costs more than this whole path: look now and then
+    heap_purge(h, false);
+  }
   // This allocation will be sampled: time it (the latency KPI).
   uint64_t t0 =
       h->sample_left <= 16 || static_cast<uint64_t>(h->sample_left) - 16 < n ? cycles() : 0;
@@ -224,11 +286,7 @@ void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra) {
       errno = ENOMEM;
       return nullptr;
     }
-    Block* b = pg->free;
-    pg->free = decode(pg, b->next);
-    pg->used++;
-    if (HAK_DEBUG >= 2) debug_check_poison(pg, b);
-    b->next = 0;
+    Block* b = page_pop(pg);
     if (site || (pg->flags.load(std::memory_order_relaxed) & kPageTagged)) record_site(pg, b, site);
     p = b;
     usable = pg->block_size;
@@ -252,14 +310,10 @@ void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra) {
 void* alloc_tagged(Heap* h, size_t n, hak_site_t site, void* ra) {
   if (HAK_LIKELY(n <= kSmallMax)) {
     Page* pg = h->direct[(n + 7) >> 3];
-    Block* b = pg->free;
     int64_t left = h->sample_left - static_cast<int64_t>(pg->block_size);
-    if (HAK_LIKELY(b != nullptr && left >= 0)) {
+    if (HAK_LIKELY(pg->free != nullptr && left >= 0)) {
       __atomic_store_n(&h->sample_left, left, __ATOMIC_RELAXED);
-      pg->free = decode(pg, b->next);
-      pg->used++;
-      if (HAK_DEBUG >= 2) debug_check_poison(pg, b);
-      b->next = 0;
+      Block* b = page_pop(pg);
       record_site(pg, b, site);
       count_alloc(site, n, pg->block_size);
       return b;
@@ -277,7 +331,7 @@ void note_free(Page* pg, Block* b) {
     *slot = 0;
     if (site) count_free(site, pg->block_size);
   }
-  if (f & kPageSampled) sample_free(b, pg->block_size);
+  if (f & (kPageSampled | kPageSampledMany)) sample_note_free(pg, b);
 }
 
 void count_freed_bytes(size_t n) {
@@ -290,9 +344,7 @@ void count_freed_bytes(size_t n) {
 
 // The owner frees into its own page, with every check.
 void free_local(Heap* h, Page* pg, Block* b) {
-  Block* d = decode(pg, b->next);
-  if (HAK_UNLIKELY(d == nullptr || is_block_start(pg, reinterpret_cast<uintptr_t>(d))))
-    check_double_free(pg, b);
+  take_live(pg, b, "");
   note_free(pg, b);
   __atomic_store_n(&h->freed_bytes, h->freed_bytes + pg->block_size, __ATOMIC_RELAXED);
   if (HAK_DEBUG >= 2) debug_poison(pg, b);
@@ -303,8 +355,12 @@ void free_local(Heap* h, Page* pg, Block* b) {
 }
 
 // Another thread's block: push it on the page's atomic list (or, when the owner marked the
-// page full, on the owner heap's delayed list, so the page comes back into use).
+// page full, on the owner heap's delayed list, so the page comes back into use). The owner
+// clears its live bit when it collects it.
 void free_remote(Page* pg, Block* b) {
+  // A block whose bit is already clear was freed before: say so now, while we know who.
+  if (HAK_UNLIKELY(!live_test(pg, block_index(pg, reinterpret_cast<uintptr_t>(b)))))
+    fatal("free(): double free of %p (cross-thread)", b);
   note_free(pg, b);
   count_freed_bytes(pg->block_size);
   if (HAK_DEBUG >= 2) debug_poison(pg, b);
@@ -313,7 +369,7 @@ void free_remote(Page* pg, Block* b) {
     if (tf & kTfNotify) {
       if (!pg->thread_free.compare_exchange_weak(tf, tf & ~kTfNotify, std::memory_order_acq_rel))
         continue;
-      Heap* h = pg->heap;
+      Heap* h = page_heap(pg);
       Block* head = h->delayed.load(std::memory_order_relaxed);
       do {
         b->next = encode(pg, head);
@@ -341,6 +397,7 @@ void heap_drain_delayed(Heap* h) {
     uintptr_t u = reinterpret_cast<uintptr_t>(b);
     Page* pg = page_of(segment_of(u), u);
     Block* next = decode(pg, b->next);
+    take_live(pg, b, " (cross-thread)");
     if (HAK_DEBUG >= 2) debug_poison(pg, b);
     b->next = encode(pg, pg->local_free);
     pg->local_free = b;
@@ -360,7 +417,6 @@ void collect_heap(Heap* h, bool force) {
       page_collect(pg);
       if (pg->used == 0) {
         queue_remove(h, q, pg, pg->size_class);
-        pg->flags.fetch_and(static_cast<uint8_t>(~kPageInFull), std::memory_order_relaxed);
         segment_page_free(h, pg);
       } else if (c == kClasses && pg->free) {
         page_unfull(h, pg);
@@ -369,20 +425,6 @@ void collect_heap(Heap* h, bool force) {
     }
   }
   heap_purge(h, force);
-}
-
-// A block whose first word decodes like a free-list link may already be free: look.
-void check_double_free(Page* pg, Block* b) {
-  for (Block* lists[2] = {pg->free, pg->local_free}; Block * head : lists) {
-    uint32_t n = 0;
-    for (Block* x = head; x && n <= pg->capacity; x = decode(pg, x->next), ++n)
-      if (x == b) fatal("free(): double free of %p", b);
-  }
-  uint32_t n = 0;
-  for (Block* x =
-           reinterpret_cast<Block*>(pg->thread_free.load(std::memory_order_acquire) & ~kTfMask);
-       x && n <= pg->capacity; x = decode(pg, x->next), ++n)
-    if (x == b) fatal("free(): double free of %p", b);
 }
 
 void debug_poison(Page* pg, Block* b) {

@@ -50,9 +50,12 @@ class Out {
   void json_string(const char* s) {
     printf("\"");
     for (const unsigned char* p = reinterpret_cast<const unsigned char*>(s); *p; ++p) {
-      if (*p == '"' || *p == '\\') printf("\\%c", *p);
-      else if (*p < 0x20) printf("\\u%04x", *p);
-      else printf("%c", *p);
+      if (*p == '"' || *p == '\\')
+        printf("\\%c", *p);
+      else if (*p < 0x20)
+        printf("\\u%04x", *p);
+      else
+        printf("%c", *p);
     }
     printf("\"");
   }
@@ -63,8 +66,9 @@ class Out {
   bool grow(size_t need) {
     size_t cap = cap_ ? cap_ * 2 : 256 * 1024;
     while (cap < len_ + need + 1) cap *= 2;
-    void* p = data_ ? mremap(data_, cap_, cap, MREMAP_MAYMOVE)
-                    : mmap(nullptr, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* p = data_
+                  ? mremap(data_, cap_, cap, MREMAP_MAYMOVE)
+                  : mmap(nullptr, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return false;
     data_ = static_cast<char*>(p);
     cap_ = cap;
@@ -83,16 +87,22 @@ const char* human(double v, char* buf, size_t n, const char* unit = "B") {
   const char* units[] = {"", "Ki", "Mi", "Gi", "Ti"};
   int u = 0;
   while ((v >= 1024 || v <= -1024) && u < 4) v /= 1024, ++u;
-  if (u == 0) snprintf(buf, n, "%.0f %s", v, unit);
-  else snprintf(buf, n, "%.1f %s%s", v, units[u], unit);
+  if (u == 0)
+    snprintf(buf, n, "%.0f %s", v, unit);
+  else
+    snprintf(buf, n, "%.1f %s%s", v, units[u], unit);
   return buf;
 }
 
 const char* human_ns(uint64_t ns, char* buf, size_t n) {
-  if (ns < 1000) snprintf(buf, n, "%llu ns", static_cast<unsigned long long>(ns));
-  else if (ns < 1000000) snprintf(buf, n, "%.1f us", static_cast<double>(ns) / 1e3);
-  else if (ns < 1000000000) snprintf(buf, n, "%.1f ms", static_cast<double>(ns) / 1e6);
-  else snprintf(buf, n, "%.2f s", static_cast<double>(ns) / 1e9);
+  if (ns < 1000)
+    snprintf(buf, n, "%llu ns", static_cast<unsigned long long>(ns));
+  else if (ns < 1000000)
+    snprintf(buf, n, "%.1f us", static_cast<double>(ns) / 1e3);
+  else if (ns < 1000000000)
+    snprintf(buf, n, "%.1f ms", static_cast<double>(ns) / 1e6);
+  else
+    snprintf(buf, n, "%.2f s", static_cast<double>(ns) / 1e9);
   return buf;
 }
 
@@ -118,7 +128,8 @@ uint64_t percentile(const double* hist, double total, double q, double cpn) {
   double want = total * q, seen = 0;
   for (unsigned b = 0; b < kLatBins; ++b) {
     seen += hist[b];
-    if (seen >= want && hist[b] > 0) return static_cast<uint64_t>(static_cast<double>(lat_bin_value(b)) / cpn);
+    if (seen >= want && hist[b] > 0)
+      return static_cast<uint64_t>(static_cast<double>(lat_bin_value(b)) / cpn);
   }
   return 0;
 }
@@ -161,7 +172,8 @@ void get_kpi(hak_kpi_t* k) {
   k->allocated_bytes = allocated;
   k->freed_bytes = freed;
   k->live_bytes = allocated > freed ? allocated - freed : 0;
-  k->fragmentation = k->live_bytes ? static_cast<double>(k->rss_bytes) / static_cast<double>(k->live_bytes) : 0;
+  k->fragmentation =
+      k->live_bytes ? static_cast<double>(k->rss_bytes) / static_cast<double>(k->live_bytes) : 0;
 }
 
 bool get_site_stats(hak_site_t site, hak_site_stats_t* o) {
@@ -197,10 +209,10 @@ bool get_site_stats(hak_site_t site, hak_site_stats_t* o) {
   }
   memcpy(o->size_hist, s.size_hist, sizeof o->size_hist);
   o->large_allocs = s.large_allocs;
-  o->large_mean_ns = s.large_allocs ? static_cast<uint64_t>(static_cast<double>(s.large_cycles) /
-                                                            static_cast<double>(s.large_allocs) /
-                                                            cycles_per_ns())
-                                    : 0;
+  o->large_mean_ns =
+      s.large_allocs ? static_cast<uint64_t>(static_cast<double>(s.large_cycles) /
+                                             static_cast<double>(s.large_allocs) / cycles_per_ns())
+                     : 0;
   o->bigcache_hits = s.bigcache_hits;
   o->bigcache_misses = s.bigcache_misses;
   return true;
@@ -251,19 +263,23 @@ void write_text(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
            human(static_cast<double>(k.allocated_bytes), d, sizeof d),
            human(static_cast<double>(k.freed_bytes), e, sizeof e));
   o.printf("fragmentation       %.2f (RSS / live)\n", k.fragmentation);
-  o.printf("os                  mapped %s in %zu segments and %zu large blocks, purged %s, "
-           "heaps %zu active %zu abandoned\n",
-           human(static_cast<double>(os.mapped_bytes), a, sizeof a), os.segments,
-           os.large_blocks, human(static_cast<double>(os.purged_bytes), b, sizeof b),
-           os.heaps_active, os.heaps_abandoned);
+  o.printf(
+      "os                  mapped %s in %zu segments and %zu large blocks, purged %s, "
+      "heaps %zu active %zu abandoned\n",
+      human(static_cast<double>(os.mapped_bytes), a, sizeof a), os.segments, os.large_blocks,
+      human(static_cast<double>(os.purged_bytes), b, sizeof b), os.heaps_active,
+      os.heaps_abandoned);
   uint64_t lookups = bc.hits + bc.misses;
-  o.printf("bigcache            hits %llu  misses %llu  (hit rate %.1f %%)  held %s in %zu blocks\n",
-           static_cast<unsigned long long>(bc.hits), static_cast<unsigned long long>(bc.misses),
-           lookups ? 100.0 * static_cast<double>(bc.hits) / static_cast<double>(lookups) : 0.0,
-           human(static_cast<double>(bc.bytes_held), a, sizeof a), bc.blocks_held);
-  o.printf("sites               %zu with activity, %llu overflowed into \"other\", %llu samples dropped\n\n",
-           n, static_cast<unsigned long long>(site_overflow_count()),
-           static_cast<unsigned long long>(stats_samples_dropped()));
+  o.printf(
+      "bigcache            hits %llu  misses %llu  (hit rate %.1f %%)  held %s in %zu blocks\n",
+      static_cast<unsigned long long>(bc.hits), static_cast<unsigned long long>(bc.misses),
+      lookups ? 100.0 * static_cast<double>(bc.hits) / static_cast<double>(lookups) : 0.0,
+      human(static_cast<double>(bc.bytes_held), a, sizeof a), bc.blocks_held);
+  o.printf(
+      "sites               %zu with activity, %llu overflowed into \"other\", %llu samples "
+      "dropped\n\n",
+      n, static_cast<unsigned long long>(site_overflow_count()),
+      static_cast<unsigned long long>(stats_samples_dropped()));
   o.printf("%-40s %12s %12s %10s %10s %10s %8s %9s %10s\n", "site", "allocs", "frees", "bytes",
            "live", "peak", "reallocs", "mean", "lifetime");
   for (size_t i = 0; i < n; ++i) {
@@ -276,10 +292,12 @@ void write_text(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
              human(static_cast<double>(s.live_bytes), b, sizeof b),
              human(static_cast<double>(s.peak_live_bytes), c, sizeof c),
              static_cast<unsigned long long>(s.reallocs),
-             human(s.allocs ? static_cast<double>(s.bytes) / static_cast<double>(s.allocs) : 0, d, sizeof d),
+             human(s.allocs ? static_cast<double>(s.bytes) / static_cast<double>(s.allocs) : 0, d,
+                   sizeof d),
              s.lifetime_samples ? human_ns(s.lifetime_p50_ns, e, sizeof e) : "-");
   }
-  o.printf("(~ marks sites whose counts are estimated from samples: plain malloc of small blocks)\n");
+  o.printf(
+      "(~ marks sites whose counts are estimated from samples: plain malloc of small blocks)\n");
 }
 
 void write_json(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
@@ -293,29 +311,33 @@ void write_json(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
   o.json_string(prog);
   o.printf(",\n  \"pid\": %d,\n  \"time\": %lld,\n", static_cast<int>(getpid()),
            static_cast<long long>(time(nullptr)));
-  o.printf("  \"config\": {\"mode\": \"%s\", \"backend\": \"%s\", \"mmap_threshold\": %zu, "
-           "\"site_depth\": %d, \"purge_delay_ms\": %llu},\n",
-           mode_name(), g_config.system_backend ? "system" : "hakmem", g_config.threshold,
-           g_site_depth, static_cast<unsigned long long>(g_config.purge_delay_ns / 1000000));
-  o.printf("  \"kpi\": {\"latency_ns\": {\"p50\": %llu, \"p95\": %llu, \"p99\": %llu, \"max\": %llu}, "
-           "\"latency_samples\": %.1f, \"minor_faults\": %llu, \"major_faults\": %llu, "
-           "\"rss_bytes\": %zu, \"peak_rss_bytes\": %zu, \"live_bytes\": %zu, "
-           "\"allocated_bytes\": %zu, \"freed_bytes\": %zu, \"fragmentation\": %.4f},\n",
-           static_cast<unsigned long long>(k.latency_p50_ns),
-           static_cast<unsigned long long>(k.latency_p95_ns),
-           static_cast<unsigned long long>(k.latency_p99_ns),
-           static_cast<unsigned long long>(k.latency_max_ns), k.latency_samples,
-           static_cast<unsigned long long>(k.minor_faults),
-           static_cast<unsigned long long>(k.major_faults), k.rss_bytes, k.peak_rss_bytes,
-           k.live_bytes, k.allocated_bytes, k.freed_bytes, k.fragmentation);
-  o.printf("  \"os\": {\"mapped_bytes\": %zu, \"segments\": %zu, \"large_blocks\": %zu, "
-           "\"purged_bytes\": %zu, \"heaps_active\": %zu, \"heaps_abandoned\": %zu},\n",
-           os.mapped_bytes, os.segments, os.large_blocks, os.purged_bytes, os.heaps_active,
-           os.heaps_abandoned);
-  o.printf("  \"bigcache\": {\"hits\": %llu, \"misses\": %llu, \"evictions\": %llu, "
-           "\"bytes_held\": %zu, \"blocks_held\": %zu},\n",
-           static_cast<unsigned long long>(bc.hits), static_cast<unsigned long long>(bc.misses),
-           static_cast<unsigned long long>(bc.evictions), bc.bytes_held, bc.blocks_held);
+  o.printf(
+      "  \"config\": {\"mode\": \"%s\", \"backend\": \"%s\", \"mmap_threshold\": %zu, "
+      "\"site_depth\": %d, \"purge_delay_ms\": %llu},\n",
+      mode_name(), g_config.system_backend ? "system" : "hakmem", g_config.threshold, g_site_depth,
+      static_cast<unsigned long long>(g_config.purge_delay_ns / 1000000));
+  o.printf(
+      "  \"kpi\": {\"latency_ns\": {\"p50\": %llu, \"p95\": %llu, \"p99\": %llu, \"max\": %llu}, "
+      "\"latency_samples\": %.1f, \"minor_faults\": %llu, \"major_faults\": %llu, "
+      "\"rss_bytes\": %zu, \"peak_rss_bytes\": %zu, \"live_bytes\": %zu, "
+      "\"allocated_bytes\": %zu, \"freed_bytes\": %zu, \"fragmentation\": %.4f},\n",
+      static_cast<unsigned long long>(k.latency_p50_ns),
+      static_cast<unsigned long long>(k.latency_p95_ns),
+      static_cast<unsigned long long>(k.latency_p99_ns),
+      static_cast<unsigned long long>(k.latency_max_ns), k.latency_samples,
+      static_cast<unsigned long long>(k.minor_faults),
+      static_cast<unsigned long long>(k.major_faults), k.rss_bytes, k.peak_rss_bytes, k.live_bytes,
+      k.allocated_bytes, k.freed_bytes, k.fragmentation);
+  o.printf(
+      "  \"os\": {\"mapped_bytes\": %zu, \"segments\": %zu, \"large_blocks\": %zu, "
+      "\"purged_bytes\": %zu, \"heaps_active\": %zu, \"heaps_abandoned\": %zu},\n",
+      os.mapped_bytes, os.segments, os.large_blocks, os.purged_bytes, os.heaps_active,
+      os.heaps_abandoned);
+  o.printf(
+      "  \"bigcache\": {\"hits\": %llu, \"misses\": %llu, \"evictions\": %llu, "
+      "\"bytes_held\": %zu, \"blocks_held\": %zu},\n",
+      static_cast<unsigned long long>(bc.hits), static_cast<unsigned long long>(bc.misses),
+      static_cast<unsigned long long>(bc.evictions), bc.bytes_held, bc.blocks_held);
   o.printf("  \"site_overflow\": %llu,\n  \"samples_dropped\": %llu,\n  \"sites\": [",
            static_cast<unsigned long long>(site_overflow_count()),
            static_cast<unsigned long long>(stats_samples_dropped()));
@@ -325,31 +347,34 @@ void write_json(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
     o.json_string(s.name);
     o.printf(", \"kind\": \"%s\", \"file\": ", s.implicit ? "implicit" : "tag");
     o.json_string(s.file ? s.file : "");
-    o.printf(", \"line\": %d, \"estimated\": %s, \"allocs\": %llu, \"frees\": %llu, "
-             "\"bytes\": %llu, \"live_bytes\": %lld, \"peak_live_bytes\": %lld, "
-             "\"reallocs\": %llu, \"samples\": %llu, \"size_histogram\": {",
-             s.line, s.estimated ? "true" : "false", static_cast<unsigned long long>(s.allocs),
-             static_cast<unsigned long long>(s.frees), static_cast<unsigned long long>(s.bytes),
-             static_cast<long long>(s.live_bytes), static_cast<long long>(s.peak_live_bytes),
-             static_cast<unsigned long long>(s.reallocs), static_cast<unsigned long long>(s.samples));
+    o.printf(
+        ", \"line\": %d, \"estimated\": %s, \"allocs\": %llu, \"frees\": %llu, "
+        "\"bytes\": %llu, \"live_bytes\": %lld, \"peak_live_bytes\": %lld, "
+        "\"reallocs\": %llu, \"samples\": %llu, \"size_histogram\": {",
+        s.line, s.estimated ? "true" : "false", static_cast<unsigned long long>(s.allocs),
+        static_cast<unsigned long long>(s.frees), static_cast<unsigned long long>(s.bytes),
+        static_cast<long long>(s.live_bytes), static_cast<long long>(s.peak_live_bytes),
+        static_cast<unsigned long long>(s.reallocs), static_cast<unsigned long long>(s.samples));
     bool first = true;
     for (unsigned b = 0; b < HAK_SIZE_BINS; ++b) {
       if (!s.size_hist[b]) continue;
-      o.printf("%s\"%llu\": %llu", first ? "" : ", ", static_cast<unsigned long long>(uint64_t{1} << b),
+      o.printf("%s\"%llu\": %llu", first ? "" : ", ",
+               static_cast<unsigned long long>(uint64_t{1} << b),
                static_cast<unsigned long long>(s.size_hist[b]));
       first = false;
     }
-    o.printf("}, \"lifetime_ns\": {\"samples\": %llu, \"mean\": %llu, \"p50\": %llu, \"max\": %llu}, "
-             "\"large\": {\"allocs\": %llu, \"mean_ns\": %llu}, "
-             "\"bigcache\": {\"hits\": %llu, \"misses\": %llu}}",
-             static_cast<unsigned long long>(s.lifetime_samples),
-             static_cast<unsigned long long>(s.lifetime_mean_ns),
-             static_cast<unsigned long long>(s.lifetime_p50_ns),
-             static_cast<unsigned long long>(s.lifetime_max_ns),
-             static_cast<unsigned long long>(s.large_allocs),
-             static_cast<unsigned long long>(s.large_mean_ns),
-             static_cast<unsigned long long>(s.bigcache_hits),
-             static_cast<unsigned long long>(s.bigcache_misses));
+    o.printf(
+        "}, \"lifetime_ns\": {\"samples\": %llu, \"mean\": %llu, \"p50\": %llu, \"max\": %llu}, "
+        "\"large\": {\"allocs\": %llu, \"mean_ns\": %llu}, "
+        "\"bigcache\": {\"hits\": %llu, \"misses\": %llu}}",
+        static_cast<unsigned long long>(s.lifetime_samples),
+        static_cast<unsigned long long>(s.lifetime_mean_ns),
+        static_cast<unsigned long long>(s.lifetime_p50_ns),
+        static_cast<unsigned long long>(s.lifetime_max_ns),
+        static_cast<unsigned long long>(s.large_allocs),
+        static_cast<unsigned long long>(s.large_mean_ns),
+        static_cast<unsigned long long>(s.bigcache_hits),
+        static_cast<unsigned long long>(s.bigcache_misses));
   }
   o.printf("\n  ]\n}\n");
 }
@@ -386,8 +411,10 @@ int report_to(const char* target) {
   int rc = 0;
   {
     Out o;
-    if (json) write_json(o, k, sites, n);
-    else write_text(o, k, sites, n);
+    if (json)
+      write_json(o, k, sites, n);
+    else
+      write_text(o, k, sites, n);
     if (strcmp(target, "stderr") == 0 || strcmp(target, "stdout") == 0) {
       if (!write_all(target[3] == 'e' ? 2 : 1, o.data(), o.size())) rc = -1;
     } else {

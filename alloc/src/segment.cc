@@ -118,6 +118,9 @@ void segment_page_free(Heap* h, Page* pg) {
     d->free = d->local_free = nullptr;
     d->slice_offset = 0;
     d->slice_count = 0;
+    d->samples = 0;
+    for (uint16_t& x : d->sample_idx) x = 0;
+    d->xheap.store(0, std::memory_order_relaxed);
   }
   set_bits(s->free_map, idx, n, true);
   set_bits(s->dirty_map, idx, n, true);

@@ -17,8 +17,8 @@ namespace {
 
 pthread_mutex_t g_stats_lock = PTHREAD_MUTEX_INITIALIZER;
 pthread_key_t g_stats_key;
-ThreadStats* g_all_stats;       // live and retired tables
-ThreadStats g_retired;          // counters of exited threads, folded in
+ThreadStats* g_all_stats;  // live and retired tables
+ThreadStats g_retired;     // counters of exited threads, folded in
 std::atomic<int64_t> g_live[kMaxSites];
 std::atomic<int64_t> g_peak[kMaxSites];
 std::atomic<uint64_t> g_freed_noheap;
@@ -251,8 +251,11 @@ void sample_alloc(Heap* h, void* p, size_t n, size_t usable, hak_site_t site, vo
     t->lat_hist[lat_bin(lat)] += weight;
     if (lat > t->lat_max) __atomic_store_n(&t->lat_max, lat, __ATOMIC_RELAXED);
   }
-  Sample smp{reinterpret_cast<uintptr_t>(p), cycles(), static_cast<float>(weight),
-             static_cast<uint16_t>(site), static_cast<uint8_t>(tagged),
+  Sample smp{reinterpret_cast<uintptr_t>(p),
+             cycles(),
+             static_cast<float>(weight),
+             static_cast<uint16_t>(site),
+             static_cast<uint8_t>(tagged),
              static_cast<uint32_t>(usable > UINT32_MAX ? UINT32_MAX : usable)};
   if (sample_insert(smp)) {
     // Mark the block so that its free looks the sample up.
@@ -260,13 +263,37 @@ void sample_alloc(Heap* h, void* p, size_t n, size_t usable, hak_site_t site, vo
     uint8_t m = g_segmap[u >> kSegmentShift].load(std::memory_order_relaxed);
     if (m == kMapSegment) {
       Page* pg = page_of(segment_of(u), u);
-      __atomic_fetch_add(&pg->samples, 1u, __ATOMIC_RELAXED);
-      pg->flags.fetch_or(kPageSampled, std::memory_order_release);
+      uint16_t mark = static_cast<uint16_t>(block_index(pg, u) + 1);
+      bool kept = false;
+      for (uint16_t& slot : pg->sample_idx) {
+        if (__atomic_load_n(&slot, __ATOMIC_RELAXED) == 0) {
+          __atomic_store_n(&slot, mark, __ATOMIC_RELAXED);
+          kept = true;
+          break;
+        }
+      }
+      __atomic_add_fetch(&pg->samples, 1u, __ATOMIC_SEQ_CST);
+      page_set_flags(pg, kept ? kPageSampled : kPageSampled | kPageSampledMany, 0);
     } else if (LargeBlock* lb = large_of(u)) {
       lb->sampled = 1;
     }
   }
   --tl_in_hook;
+}
+
+void sample_note_free(Page* pg, Block* b) {
+  uintptr_t u = reinterpret_cast<uintptr_t>(b);
+  uint16_t mark = static_cast<uint16_t>(block_index(pg, u) + 1);
+  bool sampled = pg->flags.load(std::memory_order_relaxed) & kPageSampledMany;
+  for (uint16_t& slot : pg->sample_idx) {
+    if (__atomic_load_n(&slot, __ATOMIC_RELAXED) == mark) {
+      __atomic_store_n(&slot, uint16_t{0}, __ATOMIC_RELAXED);
+      sampled = true;
+      break;
+    }
+  }
+  if (!sampled) return;  // only other blocks of the page are sampled: no lookup
+  sample_free(b, pg->block_size);
 }
 
 void sample_free(void* p, size_t usable) {
@@ -277,12 +304,17 @@ void sample_free(void* p, size_t usable) {
   uint8_t m = g_segmap[u >> kSegmentShift].load(std::memory_order_relaxed);
   if (m == kMapSegment) {
     Page* pg = page_of(segment_of(u), u);
-    if (__atomic_sub_fetch(&pg->samples, 1u, __ATOMIC_RELAXED) == 0)
-      pg->flags.fetch_and(static_cast<uint8_t>(~kPageSampled), std::memory_order_relaxed);
+    if (__atomic_sub_fetch(&pg->samples, 1u, __ATOMIC_SEQ_CST) == 0) {
+      page_set_flags(pg, 0, kPageSampled | kPageSampledMany);
+      // The owner may have sampled another block meanwhile: keep its mark.
+      if (__atomic_load_n(&pg->samples, __ATOMIC_SEQ_CST) != 0)
+        page_set_flags(pg, kPageSampled | kPageSampledMany, 0);
+    }
   }
   if (g_mode == kModeOff || tl_in_hook) return;
   ++tl_in_hook;
-  uint64_t life = static_cast<uint64_t>(static_cast<double>(cycles() - s.t_cycles) / cycles_per_ns());
+  uint64_t life =
+      static_cast<uint64_t>(static_cast<double>(cycles() - s.t_cycles) / cycles_per_ns());
   if (SiteStats* st = site_stats(s.site)) {
     bump(st->life_n, uint64_t{1});
     bump(st->life_sum_ns, life);
@@ -315,9 +347,12 @@ double cycles_per_ns() {
 void stats_fork(int phase) {
   pthread_mutex_t* locks[] = {&g_stats_lock, &g_sample_lock};
   for (pthread_mutex_t* m : locks) {
-    if (phase == 0) pthread_mutex_lock(m);
-    else if (phase == 1) pthread_mutex_unlock(m);
-    else pthread_mutex_init(m, nullptr);
+    if (phase == 0)
+      pthread_mutex_lock(m);
+    else if (phase == 1)
+      pthread_mutex_unlock(m);
+    else
+      pthread_mutex_init(m, nullptr);
   }
 }
 

@@ -21,9 +21,9 @@ enum : uint8_t { kModeOff = 0, kModeBaseline = 1, kModeEvolving = 2 };
 
 constexpr uint32_t kMaxSites = 4096;  // 0 none, 1 "other" (the table was full)
 constexpr hak_site_t kSiteOther = 1;
-constexpr unsigned kSizeBins = 48;    // log2 of the requested size
-constexpr unsigned kLifeBins = 48;    // log2 of the lifetime in ns
-constexpr unsigned kLatBins = 256;    // log-linear latency: 4 steps per power of two of ns
+constexpr unsigned kSizeBins = 48;  // log2 of the requested size
+constexpr unsigned kLifeBins = 48;  // log2 of the lifetime in ns
+constexpr unsigned kLatBins = 256;  // log-linear latency: 4 steps per power of two of ns
 constexpr unsigned kSitesPerChunk = 16;
 constexpr int64_t kSampleMean = 512 * 1024;
 
@@ -43,7 +43,7 @@ struct SiteStats {
   // Live bytes (usable sizes): the site's global count as of this thread's last flush, plus
   // this thread's change since. Exact for one thread; within the flush step otherwise.
   int64_t live_base, live_delta, peak_live;
-  double est_allocs, est_frees, est_bytes, est_freed;    // sampled part (weights)
+  double est_allocs, est_frees, est_bytes, est_freed;  // sampled part (weights)
   uint64_t samples;
   uint64_t life_n, life_sum_ns, life_max_ns;
   uint64_t size_hist[kSizeBins];
@@ -114,7 +114,8 @@ void sample_alloc(Heap* h, void* p, size_t n, size_t usable, hak_site_t site, vo
                   uint64_t t0);
 // A freed block from a page or large block marked as holding samples.
 void sample_free(void* p, size_t usable);
-void sample_reset_heap(Heap* h);  // a heap's first countdown (and after a mode change)
+void sample_note_free(Page* pg, Block* b);  // a free in a page that holds samples
+void sample_reset_heap(Heap* h);            // a heap's first countdown (and after a mode change)
 uint64_t stats_freed_noheap();
 void stats_add_freed_noheap(uint64_t n);
 
@@ -138,9 +139,9 @@ double cycles_per_ns();
 
 void stats_fork(int phase);  // 0 before fork, 1 in the parent after, 2 in the child
 void sites_fork(int phase);
-void stats_init();           // after the config is read (allocates nothing)
-void report_register();      // the report at exit, when HAKMEM_REPORT is set
+void stats_init();       // after the config is read (allocates nothing)
+void report_register();  // the report at exit, when HAKMEM_REPORT is set
 int report_to(const char* target);
-extern uint64_t g_seed;      // HAKMEM_SEED (0: random)
+extern uint64_t g_seed;  // HAKMEM_SEED (0: random)
 
 }  // namespace hak

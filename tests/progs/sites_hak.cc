@@ -37,7 +37,8 @@ int wrapper() {
     sites10 += st.large_allocs == 10;
     sites20 += st.large_allocs == 20;
     sites30 += st.large_allocs == 30;
-    if (getenv("VERBOSE")) printf("  %s: %llu\n", st.name, static_cast<unsigned long long>(st.large_allocs));
+    if (getenv("VERBOSE"))
+      printf("  %s: %llu\n", st.name, static_cast<unsigned long long>(st.large_allocs));
   }
   printf("sites of 10: %d, of 20: %d, of 30: %d\n", sites10, sites20, sites30);
   for (void* p : v) hak_free(p);

@@ -22,8 +22,8 @@ hak_site_stats_t stats(hak_site_t s) {
 TEST(SiteStats, ExactCountsForAKnownSequence) {
   hak_site_t site = HAK_SITE("test.exact");
   std::vector<void*> small, medium, large;
-  for (int i = 0; i < 100; ++i) small.push_back(hak_alloc_at(100, site));   // class 112
-  for (int i = 0; i < 10; ++i) medium.push_back(hak_alloc_at(5000, site));  // class 5120
+  for (int i = 0; i < 100; ++i) small.push_back(hak_alloc_at(100, site));     // class 112
+  for (int i = 0; i < 10; ++i) medium.push_back(hak_alloc_at(5000, site));    // class 5120
   for (int i = 0; i < 3; ++i) large.push_back(hak_alloc_at(3u << 20, site));  // large: 3 MiB
   hak_site_stats_t s = stats(site);
   EXPECT_STREQ(s.name, "test.exact");
@@ -33,9 +33,9 @@ TEST(SiteStats, ExactCountsForAKnownSequence) {
   EXPECT_EQ(s.frees, 0u);
   EXPECT_EQ(s.bytes, 100u * 100 + 10u * 5000 + 3u * (3u << 20));
   EXPECT_EQ(s.live_bytes, int64_t{100 * 112 + 10 * 5120} + 3 * (int64_t{3} << 20));
-  EXPECT_EQ(s.size_hist[7], 100u);   // 64 <= 100 < 128
-  EXPECT_EQ(s.size_hist[13], 10u);   // 4096 <= 5000 < 8192
-  EXPECT_EQ(s.size_hist[22], 3u);    // 2 MiB <= 3 MiB < 4 MiB
+  EXPECT_EQ(s.size_hist[7], 100u);  // 64 <= 100 < 128
+  EXPECT_EQ(s.size_hist[13], 10u);  // 4096 <= 5000 < 8192
+  EXPECT_EQ(s.size_hist[22], 3u);   // 2 MiB <= 3 MiB < 4 MiB
   EXPECT_EQ(s.large_allocs, 3u);
   int64_t peak = s.live_bytes;
 
@@ -113,14 +113,17 @@ TEST(SiteStats, PlainMallocIsEstimatedWithinTolerance) {
   std::vector<void*> keep;
   for (size_t i = 0; i < kCount; ++i) {
     void* p = plain_site(64);
-    if (i % 4 == 0) keep.push_back(p);
-    else hak_free(p);
+    if (i % 4 == 0)
+      keep.push_back(p);
+    else
+      hak_free(p);
   }
   hak_site_t best = 0;
   uint64_t most = 0;
   for (hak_site_t s = 1; s < hak_site_count(); ++s) {
     hak_site_stats_t st;
-    if (hak_get_site_stats(s, &st) == 0 && st.implicit && st.allocs > most) most = st.allocs, best = s;
+    if (hak_get_site_stats(s, &st) == 0 && st.implicit && st.allocs > most)
+      most = st.allocs, best = s;
   }
   ASSERT_NE(best, 0u);
   hak_site_stats_t s = stats(best);
@@ -136,7 +139,8 @@ TEST(SiteStats, PlainMallocIsEstimatedWithinTolerance) {
 TEST(SiteStats, TheSiteTableIsBoundedAndOverflowsIntoOther) {
   std::vector<hak_site_t> ids;
   for (int i = 0; i < 5000; ++i)
-    ids.push_back(hak_site_register(("test.many." + std::to_string(i)).c_str(), __FILE__, __LINE__));
+    ids.push_back(
+        hak_site_register(("test.many." + std::to_string(i)).c_str(), __FILE__, __LINE__));
   EXPECT_LE(hak_site_count(), 4096u);
   EXPECT_EQ(ids.back(), 1u);  // "other"
   EXPECT_STREQ(hak_site_name(1), "other");
