@@ -360,7 +360,7 @@ def main():
         so_objs = lib_objs['hakmem'] + [obj('alloc/src/override.cc')]
         all_targets.append(n.build(f'{builddir}/libhakmem.so', 'link_so', so_objs,
                                    variables={'libs': '$unwind_lib -ldl',
-                                              'extra': '-Wl,-soname,libhakmem.so'}))
+                                              'extra': '-Wl,-soname,libhakmem.so -Wl,--exclude-libs,ALL'}))
 
     # Programs.
     programs = {}
@@ -385,9 +385,11 @@ def main():
     for src in sorted(glob.glob('samples/embed/*.cc')):
         name = os.path.splitext(os.path.basename(src))[0]
         program(f'samples/{name}', [src], 'hakort')
+    # Programs for script tests: plain ones (for LD_PRELOAD runs), *_hak.cc linked with hakmem.
     for src in sorted(glob.glob('tests/progs/*.cc')):
         name = os.path.splitext(os.path.basename(src))[0]
-        program(f'tests/progs/{name}', [src], None, extra_libs='')
+        program(f'tests/progs/{name}', [src], 'hakmem' if name.endswith('_hak') else None,
+                extra_libs='-rdynamic')
 
     # GoogleTest binaries: one per tests/<dir>.
     gtest_libs = '-lgtest -lgtest_main'

@@ -96,7 +96,7 @@ def main():
     ap.add_argument('--builddir', required=True)
     ap.add_argument('--mode', default='release')
     ap.add_argument('-j', '--jobs', type=int, default=os.cpu_count() or 2)
-    ap.add_argument('--timeout', type=int, default=900)
+    ap.add_argument('--timeout', type=int, default=300)
     ap.add_argument('-v', '--verbose', action='store_true')
     ap.add_argument('filter', nargs='*', help='run only tests whose name contains one of these')
     args = ap.parse_args()

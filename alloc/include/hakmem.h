@@ -47,8 +47,7 @@ HAK_API size_t hak_usable_size(const void* ptr);
 HAK_API HAK_NODISCARD void* hak_alloc_at(size_t size, hak_site_t site);
 HAK_API HAK_NODISCARD void* hak_calloc_at(size_t count, size_t size, hak_site_t site);
 HAK_API HAK_NODISCARD void* hak_realloc_at(void* ptr, size_t size, hak_site_t site);
-HAK_API HAK_NODISCARD void* hak_aligned_alloc_at(size_t alignment, size_t size,
-                                                 hak_site_t site);
+HAK_API HAK_NODISCARD void* hak_aligned_alloc_at(size_t alignment, size_t size, hak_site_t site);
 
 /* ---- Sites ---------------------------------------------------------------------------- */
 
@@ -59,15 +58,15 @@ HAK_API hak_site_t hak_site_register(const char* name, const char* file, int lin
 HAK_API const char* hak_site_name(hak_site_t site);
 
 /* HAK_SITE("json.string") is the site id of that tag, resolved once per call site. */
-#define HAK_SITE(name)                                                               \
-  __extension__({                                                                    \
-    static hak_site_t hak_site_cache_;                                               \
-    hak_site_t hak_site_id_ = __atomic_load_n(&hak_site_cache_, __ATOMIC_RELAXED);   \
-    if (__builtin_expect(hak_site_id_ == 0, 0)) {                                    \
-      hak_site_id_ = hak_site_register((name), __FILE__, __LINE__);                  \
-      __atomic_store_n(&hak_site_cache_, hak_site_id_, __ATOMIC_RELAXED);            \
-    }                                                                                \
-    hak_site_id_;                                                                    \
+#define HAK_SITE(name)                                                             \
+  __extension__({                                                                  \
+    static hak_site_t hak_site_cache_;                                             \
+    hak_site_t hak_site_id_ = __atomic_load_n(&hak_site_cache_, __ATOMIC_RELAXED); \
+    if (__builtin_expect(hak_site_id_ == 0, 0)) {                                  \
+      hak_site_id_ = hak_site_register((name), __FILE__, __LINE__);                \
+      __atomic_store_n(&hak_site_cache_, hak_site_id_, __ATOMIC_RELAXED);          \
+    }                                                                              \
+    hak_site_id_;                                                                  \
   })
 
 /* ---- Control -------------------------------------------------------------------------- */
@@ -84,14 +83,57 @@ HAK_API void hak_collect(void);
 /* "hakmem" or "system". */
 HAK_API const char* hak_backend(void);
 
+/* ---- Profiling: KPIs, per-site statistics, reports (docs/REPORT.md) ------------------ */
+
+typedef struct hak_kpi {
+  uint64_t latency_p50_ns, latency_p95_ns, latency_p99_ns, latency_max_ns;
+  double latency_samples; /* allocations the percentiles stand for (sample weights) */
+  uint64_t minor_faults, major_faults;
+  size_t rss_bytes, peak_rss_bytes;
+  size_t live_bytes; /* usable bytes of blocks not yet freed (exact) */
+  size_t allocated_bytes, freed_bytes;
+  double fragmentation; /* rss_bytes / live_bytes */
+} hak_kpi_t;
+HAK_API void hak_get_kpi(hak_kpi_t* out);
+
+#define HAK_SIZE_BINS 48
+typedef struct hak_site_stats {
+  hak_site_t site;
+  const char* name;
+  const char* file; /* where an explicit site was first registered */
+  int line;
+  int implicit;  /* named by return address(es), not by a tag */
+  int estimated; /* the counts include sampled estimates (plain malloc) */
+  uint64_t allocs, frees, bytes, reallocs;
+  int64_t live_bytes, peak_live_bytes;
+  uint64_t samples; /* sampled allocations */
+  uint64_t lifetime_samples, lifetime_mean_ns, lifetime_p50_ns, lifetime_max_ns;
+  uint64_t size_hist[HAK_SIZE_BINS];    /* [k]: allocations of 2^(k-1) <= size < 2^k bytes */
+  uint64_t large_allocs, large_mean_ns; /* blocks above the mmap threshold */
+  uint64_t bigcache_hits, bigcache_misses;
+} hak_site_stats_t;
+/* Merged statistics of one site: 0, or -1 for an unknown site. */
+HAK_API int hak_get_site_stats(hak_site_t site, hak_site_stats_t* out);
+/* Sites registered so far (explicit and implicit), largest id + 1. */
+HAK_API hak_site_t hak_site_count(void);
+
+/* "off", "baseline" or "evolving" (HAKMEM_MODE). */
+HAK_API const char* hak_mode(void);
+
+/* Writes the report to HAKMEM_REPORT (stderr when unset): 0, or -1 if it could not. */
+HAK_API int hak_report(void);
+/* Writes the report to "stderr", "stdout" or a file (JSON if it ends in .json, else text);
+ * a file is written to a temporary name and renamed, so it is never seen half-written. */
+HAK_API int hak_report_to(const char* target);
+
 /* Process-wide counters (cheap: no walk over the heap). */
 typedef struct hak_os_stats {
-  size_t mapped_bytes;     /* address space mapped from the OS */
-  size_t segments;         /* segments mapped */
-  size_t large_blocks;     /* live directly mapped blocks */
-  size_t purged_bytes;     /* total returned to the OS with madvise/munmap */
-  size_t heaps_active;     /* thread heaps in use */
-  size_t heaps_abandoned;  /* heaps of exited threads waiting to be reclaimed */
+  size_t mapped_bytes;    /* address space mapped from the OS */
+  size_t segments;        /* segments mapped */
+  size_t large_blocks;    /* live directly mapped blocks */
+  size_t purged_bytes;    /* total returned to the OS with madvise/munmap */
+  size_t heaps_active;    /* thread heaps in use */
+  size_t heaps_abandoned; /* heaps of exited threads waiting to be reclaimed */
 } hak_os_stats_t;
 HAK_API void hak_os_stats(hak_os_stats_t* out);
 

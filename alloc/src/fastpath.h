@@ -1,0 +1,68 @@
+// The allocation and free fast paths, inlined into each public entry point (hak_* here,
+// malloc/new in override.cc): pop from the page's free list, push on its local list.
+// Everything else is out of line. Profiling costs the fast path one subtraction and a
+// branch: the heap counts down the bytes to the next sampled allocation.
+#pragma once
+
+#include "alloc/src/internal.h"
+
+namespace hak {
+
+// `ra` is the caller's return address: the implicit site, looked at only off the fast path.
+HAK_INLINE void* alloc_fast(size_t n, void* ra) {
+  Heap* h = tl_heap;
+  if (HAK_LIKELY(n <= kMediumFast)) {
+    Page* pg = n <= kSmallMax ? h->direct[(n + 7) >> 3] : h->first[size_class(n)];
+    Block* b = pg->free;
+    int64_t left = h->sample_left - static_cast<int64_t>(pg->block_size);
+    if (HAK_LIKELY(b != nullptr && left >= 0)) {
+      __atomic_store_n(&h->sample_left, left, __ATOMIC_RELAXED);
+      pg->free = decode(pg, b->next);
+      pg->used++;
+      live_set(pg, block_index(pg, reinterpret_cast<uintptr_t>(b)));
+      if (HAK_DEBUG >= 2) debug_check_poison(pg, b);
+      return b;
+    }
+  }
+  return malloc_generic(h, n, 0, ra);
+}
+
+HAK_INLINE void free_fast(void* p) {
+  uintptr_t u = reinterpret_cast<uintptr_t>(p);
+  size_t g = u >> kSegmentShift;
+  if (HAK_LIKELY(g < kSegmapSize && g_segmap[g].load(std::memory_order_relaxed) == kMapSegment)) {
+    Page* pg = page_of(segment_of(u), u);
+    Heap* h = tl_heap;
+    // Ours and plain (not full, tagged or sampled: xheap has no slow bit), a block start,
+    // and live: the plain local free.
+    if (HAK_LIKELY(pg->xheap.load(std::memory_order_relaxed) == reinterpret_cast<uintptr_t>(h))) {
+      uint32_t off = static_cast<uint32_t>(u - reinterpret_cast<uintptr_t>(pg->start));
+      uint32_t idx = static_cast<uint32_t>((static_cast<__uint128_t>(pg->div_magic) * off) >> 64);
+      uint64_t* w = &pg->live[idx / 64];
+      uint64_t bits = __atomic_load_n(w, __ATOMIC_RELAXED);
+      uint64_t bit = uint64_t{1} << (idx % 64);
+      if (HAK_LIKELY(divisible(off, pg->div_magic) && (bits & bit))) {
+        __atomic_store_n(w, bits & ~bit, __ATOMIC_RELAXED);
+        Block* b = static_cast<Block*>(p);
+        if (HAK_DEBUG >= 2) debug_poison(pg, b);
+        b->next = encode(pg, pg->local_free);
+        pg->local_free = b;
+        __atomic_store_n(&h->freed_bytes, h->freed_bytes + pg->block_size, __ATOMIC_RELAXED);
+        if (HAK_LIKELY(--pg->used != 0)) return;
+        page_free_slow(h, pg);
+        return;
+      }
+    }
+  }
+  free_generic(p);
+}
+
+// Entry points shared by hak_* and the malloc overrides.
+void* calloc_impl(size_t count, size_t size, hak_site_t site, void* ra);
+void* aligned_impl(size_t alignment, size_t size, hak_site_t site, void* ra);
+void* realloc_impl(void* p, size_t n, hak_site_t site, void* ra);
+bool system_backend();
+
+#define HAK_RA __builtin_return_address(0)
+
+}  // namespace hak

@@ -1,0 +1,366 @@
+// hakmem internals: the shapes of segments, pages and heaps, and the inline fast paths.
+//
+// Memory layout
+//   segment (32 MiB, aligned to 32 MiB)                       large block mapping
+//   +--------+--------+--------+-----   ----+--------+         +--------+------------------+
+//   | meta   | page 1 | page 2 (3 slices)   | ...    |         | header | block ...        |
+//   +--------+--------+--------+-----   ----+--------+         +--------+------------------+
+//   slice 0 holds the Segment header and one Page descriptor per 64 KiB slice. A page is a
+//   span of slices holding blocks of one size class; its descriptor is found from a block
+//   pointer by masking (segment) and shifting (slice index), no lookup table. A large block
+//   mapping is aligned the same way, so `free` tells the two apart by one field.
+//   g_segmap (one byte per 32 MiB of address space) says which granules are ours, so a
+//   pointer hakmem never returned is detected before any of its memory is read.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <atomic>
+
+#include "hakmem.h"
+
+#if defined(__GNUC__)
+#define HAK_LIKELY(x) __builtin_expect(!!(x), 1)
+#define HAK_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define HAK_NOINLINE __attribute__((noinline))
+#define HAK_INLINE inline __attribute__((always_inline))
+#define HAK_COLD __attribute__((cold, noinline))
+// __thread, not thread_local: no dynamic-initialization wrapper on every access.
+#define HAK_TLS __thread __attribute__((tls_model("initial-exec")))
+#endif
+
+#ifndef HAK_DEBUG
+#define HAK_DEBUG 0
+#endif
+
+namespace hak {
+
+// ---- Geometry -------------------------------------------------------------------------
+
+constexpr size_t kSegmentShift = 25;
+constexpr size_t kSegmentSize = size_t{1} << kSegmentShift;  // 32 MiB
+constexpr uintptr_t kSegmentMask = kSegmentSize - 1;
+constexpr size_t kSliceShift = 16;
+constexpr size_t kSliceSize = size_t{1} << kSliceShift;  // 64 KiB
+constexpr size_t kSlices = kSegmentSize / kSliceSize;    // 512, slice 0 is metadata
+constexpr size_t kOsPage = 4096;
+constexpr size_t kAddressBits = 47;
+constexpr size_t kSegmapSize = size_t{1} << (kAddressBits - kSegmentShift);
+
+constexpr size_t kSmallMax = 1024;              // served by Heap::direct
+constexpr size_t kMediumFast = 64 * 1024;       // served inline by Heap::first
+constexpr size_t kMediumMax = size_t{2} << 20;  // largest size class (2 MiB)
+constexpr size_t kMaxAlloc = PTRDIFF_MAX - 2 * kSegmentSize;
+constexpr size_t kMinThreshold = 64 * 1024;
+constexpr unsigned kThresholdSteps = 6;  // 64 KiB << step, step 0..5
+
+// ---- Size classes: 8, then 16-byte steps to 128, then 4 per power of two to 2 MiB ----
+
+constexpr unsigned kClasses = 65;
+
+constexpr HAK_INLINE unsigned size_class(size_t n) {
+  if (n <= 8) return 0;
+  if (n <= 128) return static_cast<unsigned>((n + 15) >> 4);
+  size_t w = n - 1;
+  unsigned b = 63u - static_cast<unsigned>(__builtin_clzll(w));
+  return 9 + (b - 7) * 4 + static_cast<unsigned>((w >> (b - 2)) & 3);
+}
+
+constexpr size_t class_size(unsigned c) {
+  if (c == 0) return 8;
+  if (c <= 8) return size_t{16} * c;
+  unsigned b = 7 + (c - 9) / 4, k = (c - 9) % 4;
+  return (size_t{1} << b) + (k + 1) * (size_t{1} << (b - 2));
+}
+
+// Slices per page for a class: one 64 KiB slice for small blocks, else room for ~8 blocks.
+constexpr size_t class_slices(unsigned c) {
+  size_t bs = class_size(c);
+  if (bs <= kSmallMax) return 1;
+  size_t s = (8 * bs + kSliceSize - 1) / kSliceSize;
+  return s;
+}
+
+// ---- Blocks and free lists -------------------------------------------------------------
+
+struct Block {
+  uintptr_t next;  // encoded with the page's key
+};
+
+struct Heap;
+struct Segment;
+
+// Page flags (Page::flags; changes go through page_set_flags so xheap follows).
+enum : uint8_t {
+  kPageInUse = 1,
+  kPageInFull = 2,        // in the heap's full queue; remote frees go to Heap::delayed
+  kPageTagged = 4,        // the site array is initialized (some block has a site)
+  kPageSampled = 8,       // holds sampled blocks: frees look them up (Page::samples of them)
+  kPageSampledMany = 16,  // more than sample_idx holds: every free looks in the table
+};
+
+// thread_free low bits.
+enum : uintptr_t { kTfNotify = 1, kTfMask = 1 };
+// xheap low bit: frees into this page need the slow path (it is full, tagged or sampled).
+enum : uintptr_t { kXSlow = 1 };
+constexpr uint8_t kSlowFlags = 2 | 4 | 8 | 16;  // kPageInFull | Tagged | Sampled | SampledMany
+
+// A page descriptor. Lives in slice 0 of its segment, one per slice; for a page spanning
+// several slices, the descriptors after the first only give the distance to it.
+struct alignas(64) Page {
+  // First cache line: everything the allocation and local-free fast paths touch.
+  Block* free;                   // blocks ready for allocation
+  Block* local_free;             // blocks freed by the owner since the last refill
+  uintptr_t key;                 // free-list encoding secret
+  uint8_t* start;                // first block
+  std::atomic<uintptr_t> xheap;  // owner heap | kXSlow (see page_heap, sync_slow_bit)
+  uint64_t div_magic;            // block_size as a multiplier: exact division and tests
+  uint64_t* live;                // one bit per block: handed out and not yet freed
+  uint32_t used;                 // blocks handed out and not yet returned to this page
+  uint32_t block_size;
+  // Second line: remote frees and bookkeeping.
+  std::atomic<uintptr_t> thread_free;  // blocks freed by other threads (| kTfNotify)
+  uint32_t capacity;                   // blocks carved so far
+  uint32_t reserved;                   // blocks that fit
+  uint32_t slice_count;                // slices in this page (first descriptor only)
+  uint32_t slice_offset;               // descriptors after the first: distance to the first
+  std::atomic<uint8_t> flags;          // kPage*: any thread may change them (atomically)
+  uint8_t size_class;
+  uint16_t sample_idx[3];  // 1 + index of up to three sampled blocks (atomic)
+  uint32_t samples;        // sampled blocks in the page (atomic updates)
+  Page* next;              // page queue links
+  Page* prev;
+  uint16_t* sites;  // site id per block (after the blocks), see kPageTagged
+};
+static_assert(sizeof(Page) == 128, "a page descriptor is two cache lines");
+
+constexpr HAK_INLINE uintptr_t rotl(uintptr_t x, unsigned r) { return (x << r) | (x >> (64 - r)); }
+constexpr HAK_INLINE uintptr_t rotr(uintptr_t x, unsigned r) { return (x >> r) | (x << (64 - r)); }
+HAK_INLINE uintptr_t encode(const Page* p, const void* q) {
+  return rotl(reinterpret_cast<uintptr_t>(q) ^ p->key, 17) + p->key;
+}
+HAK_INLINE Block* decode(const Page* p, uintptr_t e) {
+  return reinterpret_cast<Block*>(rotr(e - p->key, 17) ^ p->key);
+}
+
+// Lemire's divisibility test: offset % block_size == 0 without dividing.
+constexpr uint64_t div_magic(uint32_t d) { return UINT64_MAX / d + 1; }
+HAK_INLINE bool divisible(uint32_t offset, uint64_t magic) {
+  return static_cast<uint64_t>(offset) * magic <= magic - 1;
+}
+// Lemire's fast division: offset / block_size for 32-bit offsets.
+HAK_INLINE uint32_t block_index(const Page* p, uintptr_t u) {
+  uint32_t off = static_cast<uint32_t>(u - reinterpret_cast<uintptr_t>(p->start));
+  return static_cast<uint32_t>((static_cast<__uint128_t>(p->div_magic) * off) >> 64);
+}
+HAK_INLINE bool live_test(const Page* p, uint32_t idx) {
+  return (__atomic_load_n(&p->live[idx / 64], __ATOMIC_RELAXED) >> (idx % 64)) & 1;
+}
+// The owner sets and clears bits (a relaxed load and store: no lock prefix); another
+// thread may read them.
+HAK_INLINE void live_set(Page* p, uint32_t idx) {
+  uint64_t* w = &p->live[idx / 64];
+  __atomic_store_n(w, __atomic_load_n(w, __ATOMIC_RELAXED) | (uint64_t{1} << (idx % 64)),
+                   __ATOMIC_RELAXED);
+}
+HAK_INLINE void live_clear(Page* p, uint32_t idx) {
+  uint64_t* w = &p->live[idx / 64];
+  __atomic_store_n(w, __atomic_load_n(w, __ATOMIC_RELAXED) & ~(uint64_t{1} << (idx % 64)),
+                   __ATOMIC_RELAXED);
+}
+HAK_INLINE Heap* page_heap(const Page* p) {
+  return reinterpret_cast<Heap*>(p->xheap.load(std::memory_order_relaxed) & ~kXSlow);
+}
+
+// Is u the start of a block this page has carved?
+// (capacity is read atomically: a remote freer may look while the owner extends the page.)
+HAK_INLINE bool is_block_start(const Page* p, uintptr_t u) {
+  uintptr_t off = u - reinterpret_cast<uintptr_t>(p->start);
+  uint32_t cap = __atomic_load_n(&p->capacity, __ATOMIC_RELAXED);
+  return off < static_cast<uintptr_t>(cap) * p->block_size &&
+         divisible(static_cast<uint32_t>(off), p->div_magic);
+}
+
+// ---- Segments and large blocks ---------------------------------------------------------
+
+enum : uint32_t { kKindSegment = 0x5E6u, kKindLarge = 0x1A6u };
+
+struct SegmentHead {
+  uintptr_t cookie;  // address ^ g_secret: proves the header is ours
+  uint32_t kind;
+  uint32_t pad_;
+};
+
+struct Segment {
+  uintptr_t cookie;
+  uint32_t kind;
+  uint32_t free_slices;
+  Heap* heap;
+  Segment* next;  // heap's segment list
+  Segment* prev;
+  uint64_t free_map[kSlices / 64];   // 1 = slice free
+  uint64_t dirty_map[kSlices / 64];  // 1 = free and maybe resident (not yet purged)
+  uint64_t purge_at_ns;              // dirty slices may be purged after this time
+  uint32_t used_pages;
+  uint32_t pad_;
+  Page pages[kSlices];
+};
+// Slices holding the metadata are never pages.
+constexpr size_t kFirstSlice = (sizeof(Segment) + kSliceSize - 1) / kSliceSize;
+static_assert(kFirstSlice <= 2, "segment metadata takes at most two slices");
+
+enum : uint32_t { kLargeLive = 0x11fe, kLargeCached = 0xcace, kLargeFree = 0xdead };
+enum : uint32_t { kLargeFresh = 1 };  // LargeBlock::flags: never used since it was mapped
+
+struct LargeBlock {
+  uintptr_t cookie;
+  uint32_t kind;
+  std::atomic<uint32_t> state;
+  size_t map_size;  // bytes mapped, from the header on
+  size_t size;      // usable bytes from `block`
+  uint8_t* block;   // the user pointer
+  hak_site_t site;
+  uint32_t size_class;  // BigCache class of map_size
+  LargeBlock* next;     // BigCache ring link
+  uint64_t freed_ns;
+  uint32_t sampled;
+  uint32_t flags;
+};
+static_assert(sizeof(LargeBlock) <= kOsPage, "large header fits in one OS page");
+
+// ---- Heaps -----------------------------------------------------------------------------
+
+struct PageQueue {
+  Page* first;
+  Page* last;
+};
+
+constexpr size_t kDirect = kSmallMax / 8 + 1;
+
+struct Heap {
+  Page* direct[kDirect] = {};  // by (n+7)/8 for n <= kSmallMax: first page of class
+  Page* first[kClasses] = {};  // first page of each class (or the empty page)
+  PageQueue queues[kClasses] = {};
+  PageQueue full = {};
+  std::atomic<Block*> delayed{nullptr};  // remote frees into full pages
+  Segment* segments = nullptr;
+  uint64_t next_purge_ns = 0;
+  size_t dirty_slices = 0;
+  Heap* next_pool = nullptr;  // free / abandoned pool
+  Heap* next_all = nullptr;   // every heap ever made
+  uint64_t rng = 0;           // page keys
+  uint64_t sample_rng = 0;    // sampling intervals (HAKMEM_SEED makes it repeatable)
+  uint32_t state = 0;         // kHeapActive, kHeapAbandoned, kHeapPooled
+  uint32_t collecting = 0;
+  // Profiling: bytes (usable sizes) until the next sampled allocation. The heap has
+  // allocated sampled_total - sample_left bytes in all, and freed freed_bytes.
+  int64_t sample_left = 0;
+  uint64_t sampled_total = 0;
+  uint64_t freed_bytes = 0;
+  uint64_t samples_taken = 0;
+  uint32_t purge_countdown = 0;  // slow-path calls until the clock is read again
+
+  Heap() = default;
+  // The empty heap: every direct entry points at an empty page, so the fast path needs no
+  // test for "no heap yet" (it simply misses).
+  constexpr explicit Heap(Page* empty) {
+    for (auto& d : direct) d = empty;
+    for (auto& f : first) f = empty;
+  }
+};
+
+enum : uint32_t { kHeapActive = 1, kHeapAbandoned = 2, kHeapPooled = 3 };
+
+// ---- Process state (the allocator's one place of global mutable state) ------------------
+
+struct Config {
+  bool system_backend;
+  size_t threshold;  // mmap threshold in bytes (a step)
+  uint64_t purge_delay_ns;
+  size_t purge_cap_slices;  // dirty slices a heap may keep before purging at once
+};
+
+extern Config g_config;
+extern uintptr_t g_secret;
+extern std::atomic<uint8_t> g_segmap[kSegmapSize];
+extern Heap g_empty_heap;
+extern Page g_empty_page;
+extern HAK_TLS Heap* tl_heap;
+extern std::atomic<int> g_init_state;
+
+// ---- Internal functions ----------------------------------------------------------------
+
+void init_process();
+HAK_INLINE void ensure_init() {
+  if (HAK_UNLIKELY(g_init_state.load(std::memory_order_acquire) != 2)) init_process();
+}
+Heap* heap_for_thread();  // tl_heap, made on first use; nullptr: system backend
+
+void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra);
+void* alloc_tagged(Heap* h, size_t n, hak_site_t site, void* ra);
+void check_double_free(Page* pg, Block* b);
+void reclaim_abandoned(bool all);
+void* alloc_aligned(size_t alignment, size_t n, hak_site_t site);
+void free_generic(void* p);
+void free_local(Heap* h, Page* pg, Block* b);
+void free_remote(Page* pg, Block* b);
+void page_free_slow(Heap* h, Page* pg);
+size_t usable_size(const void* p);
+void collect_heap(Heap* h, bool force);
+void heap_drain_delayed(Heap* h);
+void heap_page_queue_remove(Heap* h, Page* pg);
+
+Page* segment_page_alloc(Heap* h, unsigned cls, size_t slices);
+void segment_page_free(Heap* h, Page* pg);
+void heap_purge(Heap* h, bool force);
+void segments_release_all(Heap* h);
+
+// *fresh (when given) says whether the memory is untouched zero pages. `site` is never 0:
+// large blocks are always counted exactly.
+void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh = nullptr);
+hak_site_t large_site(hak_site_t site, void* ra);  // the site itself, or the implicit one
+bool large_is_fresh(void* p);  // a large block straight from mmap (reads as zeros)
+void large_free(LargeBlock* lb, void* p);
+void* large_realloc(LargeBlock* lb, void* p, size_t n, hak_site_t site);
+LargeBlock* large_of(uintptr_t u);
+
+void bigcache_lock(bool lock);
+void bigcache_lock_reinit();
+
+// OS layer.
+void* os_map_aligned(size_t size, size_t alignment);
+void os_unmap(void* p, size_t size);
+void os_purge(void* p, size_t size);
+void os_hugepage(void* p, size_t size, bool on);
+uint64_t now_ns();
+// g_segmap values: 0 not ours, 1 a segment starts here, 2 a large mapping starts here,
+// k >= 3 inside a large mapping that starts k-2 granules before.
+enum : uint8_t { kMapNone = 0, kMapSegment = 1, kMapLarge = 2 };
+void segmap_set(uintptr_t base, size_t size, uint8_t kind);
+extern std::atomic<size_t> g_mapped_bytes, g_segments, g_large_blocks, g_purged_bytes;
+extern std::atomic<size_t> g_heaps_active, g_heaps_abandoned;
+
+// Messages and fatal errors (never allocate).
+void message(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+[[noreturn]] void fatal(const char* fmt, ...) __attribute__((format(printf, 1, 2), cold));
+uint64_t random_u64();
+
+// The segment and page of a pointer known to be inside a live segment.
+void page_set_flags(Page* pg, uint8_t add, uint8_t remove);
+
+HAK_INLINE Segment* segment_of(uintptr_t u) {
+  return reinterpret_cast<Segment*>(u & ~kSegmentMask);
+}
+HAK_INLINE Page* page_of(Segment* s, uintptr_t u) {
+  Page* pg = &s->pages[(u - reinterpret_cast<uintptr_t>(s)) >> kSliceShift];
+  return pg - pg->slice_offset;
+}
+
+// Debug builds fill freed blocks with a pattern and check it when they are handed out.
+constexpr uint8_t kPoisonFree = 0xDB;
+void debug_poison(Page* pg, Block* b);
+void debug_check_poison(Page* pg, Block* b);
+
+}  // namespace hak

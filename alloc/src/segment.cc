@@ -1,0 +1,171 @@
+// Segments: 32 MiB aligned mappings owned by one heap, cut into 64 KiB slices; pages are
+// runs of slices. Freed slices stay resident ("dirty") for the purge delay, so a page freed
+// and soon needed again costs no page faults, then go back to the OS with madvise; a
+// segment with no pages left is unmapped.
+#include <string.h>
+
+#include "alloc/src/internal.h"
+
+namespace hak {
+
+namespace {
+
+bool bit(const uint64_t* map, size_t i) { return (map[i / 64] >> (i % 64)) & 1; }
+
+void set_bits(uint64_t* map, size_t from, size_t n, bool on) {
+  for (size_t i = from; i < from + n;) {
+    size_t w = i / 64, b = i % 64;
+    size_t take = 64 - b < from + n - i ? 64 - b : from + n - i;
+    uint64_t mask = (take == 64 ? ~uint64_t{0} : ((uint64_t{1} << take) - 1)) << b;
+    map[w] = on ? map[w] | mask : map[w] & ~mask;
+    i += take;
+  }
+}
+
+// First run of n set bits in map (from kFirstSlice on); kSlices if none.
+size_t find_run(const uint64_t* map, size_t n) {
+  size_t run = 0;
+  for (size_t i = kFirstSlice; i < kSlices; ++i) {
+    if (map[i / 64] == 0 && i % 64 == 0) {  // skip empty words quickly
+      run = 0;
+      i += 63;
+      continue;
+    }
+    run = bit(map, i) ? run + 1 : 0;
+    if (run == n) return i + 1 - n;
+  }
+  return kSlices;
+}
+
+Segment* segment_new(Heap* h) {
+  reclaim_abandoned(false);
+  void* p = os_map_aligned(kSegmentSize, kSegmentSize);
+  if (!p) return nullptr;
+  Segment* s = static_cast<Segment*>(p);
+  // Fresh anonymous memory is zero: only set what is not.
+  s->cookie = reinterpret_cast<uintptr_t>(s) ^ g_secret;
+  s->kind = kKindSegment;
+  s->heap = h;
+  s->free_slices = kSlices - kFirstSlice;
+  set_bits(s->free_map, kFirstSlice, kSlices - kFirstSlice, true);
+  s->purge_at_ns = UINT64_MAX;
+  s->next = h->segments;
+  s->prev = nullptr;
+  if (h->segments) h->segments->prev = s;
+  h->segments = s;
+  segmap_set(reinterpret_cast<uintptr_t>(s), kSegmentSize, kMapSegment);
+  g_segments.fetch_add(1, std::memory_order_relaxed);
+  return s;
+}
+
+void segment_release(Heap* h, Segment* s) {
+  if (s->prev)
+    s->prev->next = s->next;
+  else
+    h->segments = s->next;
+  if (s->next) s->next->prev = s->prev;
+  size_t dirty = 0;
+  for (uint64_t w : s->dirty_map) dirty += static_cast<size_t>(__builtin_popcountll(w));
+  h->dirty_slices -= dirty;
+  segmap_set(reinterpret_cast<uintptr_t>(s), kSegmentSize, kMapNone);
+  g_segments.fetch_sub(1, std::memory_order_relaxed);
+  os_unmap(s, kSegmentSize);
+}
+
+}  // namespace
+
+Page* segment_page_alloc(Heap* h, unsigned cls, size_t slices) {
+  (void)cls;
+  Segment* s = h->segments;
+  size_t idx = kSlices;
+  for (; s; s = s->next) {
+    if (s->free_slices < slices) continue;
+    // Prefer slices that are still resident: no page faults.
+    uint64_t resident[kSlices / 64];
+    for (size_t w = 0; w < kSlices / 64; ++w) resident[w] = s->free_map[w] & s->dirty_map[w];
+    idx = find_run(resident, slices);
+    if (idx == kSlices) idx = find_run(s->free_map, slices);
+    if (idx != kSlices) break;
+  }
+  if (!s) {
+    s = segment_new(h);
+    if (!s) return nullptr;
+    idx = kFirstSlice;
+  }
+  size_t dirty = 0;
+  for (size_t i = idx; i < idx + slices; ++i) dirty += bit(s->dirty_map, i);
+  h->dirty_slices -= dirty;
+  set_bits(s->free_map, idx, slices, false);
+  set_bits(s->dirty_map, idx, slices, false);
+  s->free_slices -= static_cast<uint32_t>(slices);
+  s->used_pages++;
+  Page* pg = &s->pages[idx];
+  pg->slice_count = static_cast<uint32_t>(slices);
+  pg->slice_offset = 0;
+  for (size_t i = 1; i < slices; ++i) s->pages[idx + i].slice_offset = static_cast<uint32_t>(i);
+  return pg;
+}
+
+void segment_page_free(Heap* h, Page* pg) {
+  Segment* s = segment_of(reinterpret_cast<uintptr_t>(pg));
+  size_t idx = static_cast<size_t>(pg - s->pages), n = pg->slice_count;
+  for (size_t i = 0; i < n; ++i) {
+    Page* d = &s->pages[idx + i];
+    d->flags.store(0, std::memory_order_relaxed);
+    d->start = nullptr;
+    __atomic_store_n(&d->capacity, 0u, __ATOMIC_RELAXED);
+    d->reserved = d->used = 0;
+    d->free = d->local_free = nullptr;
+    d->slice_offset = 0;
+    d->slice_count = 0;
+    d->samples = 0;
+    for (uint16_t& x : d->sample_idx) x = 0;
+    d->xheap.store(0, std::memory_order_relaxed);
+  }
+  set_bits(s->free_map, idx, n, true);
+  set_bits(s->dirty_map, idx, n, true);
+  s->free_slices += static_cast<uint32_t>(n);
+  s->used_pages--;
+  h->dirty_slices += n;
+  uint64_t now = now_ns();
+  if (s->purge_at_ns == UINT64_MAX) s->purge_at_ns = now + g_config.purge_delay_ns;
+  if (s->purge_at_ns < h->next_purge_ns) h->next_purge_ns = s->purge_at_ns;
+  if (h->dirty_slices > g_config.purge_cap_slices) heap_purge(h, true);
+}
+
+// Gives dirty slices whose delay has passed back to the OS, and unmaps empty segments.
+void heap_purge(Heap* h, bool force) {
+  uint64_t now = 0;
+  if (!force) {
+    now = now_ns();
+    if (now < h->next_purge_ns) return;
+  }
+  h->next_purge_ns = UINT64_MAX;
+  for (Segment *s = h->segments, *next; s; s = next) {
+    next = s->next;
+    if (s->purge_at_ns == UINT64_MAX) continue;
+    if (!force && now < s->purge_at_ns) {
+      if (s->purge_at_ns < h->next_purge_ns) h->next_purge_ns = s->purge_at_ns;
+      continue;
+    }
+    if (s->used_pages == 0) {
+      segment_release(h, s);
+      continue;
+    }
+    for (size_t i = kFirstSlice; i < kSlices;) {
+      if (!bit(s->dirty_map, i)) {
+        ++i;
+        continue;
+      }
+      size_t j = i;
+      while (j < kSlices && bit(s->dirty_map, j)) ++j;
+      os_purge(reinterpret_cast<uint8_t*>(s) + i * kSliceSize, (j - i) * kSliceSize);
+      set_bits(s->dirty_map, i, j - i, false);
+      h->dirty_slices -= j - i;
+      i = j;
+    }
+    s->purge_at_ns = UINT64_MAX;
+  }
+}
+
+}  // namespace hak

@@ -1,0 +1,412 @@
+// Per-thread statistics tables, the allocation sampler (lifetimes, latency, estimates for
+// plain malloc), and the merged views the report and the tuner read.
+#include "alloc/src/stats.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+
+namespace hak {
+
+uint8_t g_mode = kModeBaseline;
+HAK_TLS ThreadStats* tl_stats = nullptr;
+HAK_TLS uint32_t tl_in_hook = 0;
+
+namespace {
+
+pthread_mutex_t g_stats_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_key_t g_stats_key;
+ThreadStats* g_all_stats;  // live and retired tables
+ThreadStats g_retired;     // counters of exited threads, folded in
+std::atomic<int64_t> g_live[kMaxSites];
+std::atomic<int64_t> g_peak[kMaxSites];
+std::atomic<uint64_t> g_freed_noheap;
+
+// A bump arena for tables (mmap'd, never returned: tables are reused by new threads).
+uint8_t* g_arena;
+size_t g_arena_left;
+
+void* arena_alloc(size_t n) {
+  n = (n + 63) & ~size_t{63};
+  if (g_arena_left < n) {
+    size_t chunk = n > (size_t{1} << 20) ? n : size_t{1} << 20;
+    void* p = mmap(nullptr, chunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return nullptr;
+    g_arena = static_cast<uint8_t*>(p);
+    g_arena_left = chunk;
+  }
+  void* p = g_arena;
+  g_arena += n;
+  g_arena_left -= n;
+  return p;
+}
+
+void add_stats(SiteStats& d, const SiteStats& s) {
+  d.allocs += peek(s.allocs), d.frees += peek(s.frees), d.bytes += peek(s.bytes);
+  d.freed_bytes += peek(s.freed_bytes), d.reallocs += peek(s.reallocs);
+  d.live_delta += peek(s.live_delta);
+  if (peek(s.peak_live) > d.peak_live) d.peak_live = peek(s.peak_live);
+  d.est_allocs += s.est_allocs, d.est_frees += s.est_frees;
+  d.est_bytes += s.est_bytes, d.est_freed += s.est_freed, d.samples += peek(s.samples);
+  d.life_n += peek(s.life_n), d.life_sum_ns += peek(s.life_sum_ns);
+  if (peek(s.life_max_ns) > d.life_max_ns) d.life_max_ns = peek(s.life_max_ns);
+  for (unsigned b = 0; b < kSizeBins; ++b) d.size_hist[b] += peek(s.size_hist[b]);
+  for (unsigned b = 0; b < kLifeBins; ++b) d.life_hist[b] += peek(s.life_hist[b]);
+  d.large_allocs += peek(s.large_allocs), d.large_cycles += peek(s.large_cycles);
+  d.bigcache_hits += peek(s.bigcache_hits), d.bigcache_misses += peek(s.bigcache_misses);
+}
+
+// Folds an exiting thread's table into the retired one (under g_stats_lock).
+void fold(ThreadStats* into, ThreadStats* from) {
+  for (size_t c = 0; c < kMaxSites / kSitesPerChunk; ++c) {
+    SiteStats* src = from->chunks[c];
+    if (!src) continue;
+    if (!into->chunks[c]) {
+      into->chunks[c] = static_cast<SiteStats*>(arena_alloc(sizeof(SiteStats) * kSitesPerChunk));
+      if (!into->chunks[c]) continue;
+    }
+    for (size_t i = 0; i < kSitesPerChunk; ++i) add_stats(into->chunks[c][i], src[i]);
+  }
+  for (unsigned b = 0; b < kLatBins; ++b) into->lat_hist[b] += from->lat_hist[b];
+  if (from->lat_max > into->lat_max) into->lat_max = from->lat_max;
+}
+
+void thread_stats_done(void* arg) {
+  ThreadStats* t = static_cast<ThreadStats*>(arg);
+  if (tl_stats == t) tl_stats = nullptr;
+  pthread_mutex_lock(&g_stats_lock);
+  // Flush live deltas to the globals, then keep the rest of the counters.
+  for (size_t c = 0; c < kMaxSites / kSitesPerChunk; ++c)
+    if (SiteStats* ch = t->chunks[c])
+      for (size_t i = 0; i < kSitesPerChunk; ++i) flush_live(c * kSitesPerChunk + i, &ch[i]);
+  fold(&g_retired, t);
+  for (auto& c : t->chunks)
+    if (c) memset(static_cast<void*>(c), 0, sizeof(SiteStats) * kSitesPerChunk);
+  memset(t->lat_hist, 0, sizeof t->lat_hist);
+  t->lat_max = 0;
+  t->active = 0;
+  t->freed_bytes_noheap = 0;
+  pthread_mutex_unlock(&g_stats_lock);
+}
+
+// ---- Sampled allocations: a table from address to when and where it was allocated ------
+
+struct Sample {
+  uintptr_t ptr;  // 0 empty, 1 deleted
+  uint64_t t_cycles;
+  float weight;
+  uint16_t site;
+  uint8_t tagged;
+  uint32_t size;
+};
+constexpr size_t kSampleSlots = size_t{1} << 16;
+pthread_mutex_t g_sample_lock = PTHREAD_MUTEX_INITIALIZER;
+Sample* g_samples;
+size_t g_sample_count;
+std::atomic<uint64_t> g_samples_dropped;
+
+size_t sample_slot(uintptr_t p) { return (p * 0x9E3779B97F4A7C15ull) >> 48; }
+
+bool sample_insert(const Sample& s) {
+  pthread_mutex_lock(&g_sample_lock);
+  bool ok = false;
+  if (!g_samples) {
+    void* m = mmap(nullptr, kSampleSlots * sizeof(Sample), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    g_samples = m == MAP_FAILED ? nullptr : static_cast<Sample*>(m);
+  }
+  if (g_samples && g_sample_count < kSampleSlots / 2) {
+    for (size_t i = sample_slot(s.ptr);; i = (i + 1) & (kSampleSlots - 1)) {
+      if (g_samples[i].ptr <= 1) {
+        g_samples[i] = s;
+        ++g_sample_count;
+        ok = true;
+        break;
+      }
+    }
+  }
+  pthread_mutex_unlock(&g_sample_lock);
+  if (!ok) g_samples_dropped.fetch_add(1, std::memory_order_relaxed);
+  return ok;
+}
+
+bool sample_take(uintptr_t p, Sample* out) {
+  pthread_mutex_lock(&g_sample_lock);
+  bool found = false;
+  if (g_samples) {
+    for (size_t i = sample_slot(p);; i = (i + 1) & (kSampleSlots - 1)) {
+      if (g_samples[i].ptr == 0) break;
+      if (g_samples[i].ptr == p) {
+        *out = g_samples[i];
+        g_samples[i].ptr = 1;  // tombstone
+        --g_sample_count;
+        found = true;
+        break;
+      }
+    }
+  }
+  pthread_mutex_unlock(&g_sample_lock);
+  return found;
+}
+
+unsigned lat_bin(uint64_t v) {
+  if (v < 8) return static_cast<unsigned>(v);
+  unsigned e = 63u - static_cast<unsigned>(__builtin_clzll(v));
+  unsigned b = 4 * e + static_cast<unsigned>((v >> (e - 2)) & 3);
+  return b < kLatBins ? b : kLatBins - 1;
+}
+
+uint64_t next_interval(Heap* h) {
+  // Exponential with mean kSampleMean (so samples are a Poisson process over bytes).
+  uint64_t& r = h->sample_rng;
+  r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+  double u = (static_cast<double>(r >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+  double v = -log(u) * static_cast<double>(kSampleMean);
+  return v < 1 ? 1 : v > 1e12 ? uint64_t{1000000000000} : static_cast<uint64_t>(v);
+}
+
+uint64_t g_tsc0, g_ns0;
+
+}  // namespace
+
+SiteStats* site_stats_slow(hak_site_t site) {
+  if (site >= kMaxSites) site = kSiteOther;
+  ThreadStats* t = tl_stats;
+  if (!t) {
+    // A table of an exited thread (zeroed when it exited), or a new one.
+    pthread_mutex_lock(&g_stats_lock);
+    for (t = g_all_stats; t && t->active; t = t->next_all) {
+    }
+    if (!t && (t = static_cast<ThreadStats*>(arena_alloc(sizeof(ThreadStats))))) {
+      t->next_all = g_all_stats;
+      g_all_stats = t;
+    }
+    if (t) t->active = 1;
+    pthread_mutex_unlock(&g_stats_lock);
+    if (!t) return nullptr;
+    tl_stats = t;
+    pthread_setspecific(g_stats_key, t);
+  }
+  if (!t->chunks[site / kSitesPerChunk]) {
+    pthread_mutex_lock(&g_stats_lock);
+    void* c = arena_alloc(sizeof(SiteStats) * kSitesPerChunk);
+    pthread_mutex_unlock(&g_stats_lock);
+    if (!c) return nullptr;
+    __atomic_store_n(&t->chunks[site / kSitesPerChunk], static_cast<SiteStats*>(c),
+                     __ATOMIC_RELEASE);
+  }
+  return t->chunks[site / kSitesPerChunk] + site % kSitesPerChunk;
+}
+
+void flush_live(hak_site_t site, SiteStats* s) {
+  int64_t d = peek(s->live_delta);
+  int64_t live = g_live[site].fetch_add(d, std::memory_order_relaxed) + d;
+  __atomic_store_n(&s->live_delta, int64_t{0}, __ATOMIC_RELAXED);
+  __atomic_store_n(&s->live_base, live, __ATOMIC_RELAXED);
+  int64_t pk = g_peak[site].load(std::memory_order_relaxed);
+  while (live > pk && !g_peak[site].compare_exchange_weak(pk, live, std::memory_order_relaxed)) {
+  }
+}
+
+void sample_reset_heap(Heap* h) {
+  if (g_mode == kModeOff) {
+    h->sample_left = INT64_MAX / 2;  // never: profiling is off
+    h->sampled_total = INT64_MAX / 2;
+    return;
+  }
+  uint64_t v = next_interval(h);
+  h->sample_left = static_cast<int64_t>(v);
+  h->sampled_total = v;
+}
+
+void sample_alloc(Heap* h, void* p, size_t n, size_t usable, hak_site_t site, void* ra,
+                  uint64_t t0) {
+  uint64_t t1 = t0 ? cycles() : 0;
+  while (h->sample_left < 0) {
+    uint64_t v = g_mode == kModeOff ? uint64_t{INT64_MAX / 2} : next_interval(h);
+    h->sample_left += static_cast<int64_t>(v);
+    h->sampled_total += v;
+  }
+  if (g_mode == kModeOff || !p || tl_in_hook) return;
+  ++tl_in_hook;
+  bump(h->samples_taken, uint64_t{1});
+  // This allocation had probability 1 - exp(-usable/mean) to be chosen: it stands for
+  // 1/p allocations (the unbiased estimator TCMalloc's heap profiler uses).
+  double prob = -expm1(-static_cast<double>(usable) / static_cast<double>(kSampleMean));
+  double weight = prob > 0 ? 1.0 / prob : 1.0;
+  bool tagged = site != 0;
+  if (!tagged) site = implicit_site(ra);
+  if (SiteStats* s = site_stats(site)) {
+    if (!tagged) {
+      s->est_allocs += weight;
+      s->est_bytes += weight * static_cast<double>(n);
+      bump(s->size_hist[log2_bin(n, kSizeBins)], static_cast<uint64_t>(weight + 0.5));
+    }
+    bump(s->samples, uint64_t{1});
+  }
+  if (t0 && tl_stats) {
+    uint64_t lat = t1 - t0;
+    ThreadStats* t = tl_stats;
+    t->lat_hist[lat_bin(lat)] += weight;
+    if (lat > t->lat_max) __atomic_store_n(&t->lat_max, lat, __ATOMIC_RELAXED);
+  }
+  Sample smp{reinterpret_cast<uintptr_t>(p),
+             cycles(),
+             static_cast<float>(weight),
+             static_cast<uint16_t>(site),
+             static_cast<uint8_t>(tagged),
+             static_cast<uint32_t>(usable > UINT32_MAX ? UINT32_MAX : usable)};
+  if (sample_insert(smp)) {
+    // Mark the block so that its free looks the sample up.
+    uintptr_t u = reinterpret_cast<uintptr_t>(p);
+    uint8_t m = g_segmap[u >> kSegmentShift].load(std::memory_order_relaxed);
+    if (m == kMapSegment) {
+      Page* pg = page_of(segment_of(u), u);
+      uint16_t mark = static_cast<uint16_t>(block_index(pg, u) + 1);
+      bool kept = false;
+      for (uint16_t& slot : pg->sample_idx) {
+        if (__atomic_load_n(&slot, __ATOMIC_RELAXED) == 0) {
+          __atomic_store_n(&slot, mark, __ATOMIC_RELAXED);
+          kept = true;
+          break;
+        }
+      }
+      __atomic_add_fetch(&pg->samples, 1u, __ATOMIC_SEQ_CST);
+      page_set_flags(pg, kept ? kPageSampled : kPageSampled | kPageSampledMany, 0);
+    } else if (LargeBlock* lb = large_of(u)) {
+      lb->sampled = 1;
+    }
+  }
+  --tl_in_hook;
+}
+
+void sample_note_free(Page* pg, Block* b) {
+  uintptr_t u = reinterpret_cast<uintptr_t>(b);
+  uint16_t mark = static_cast<uint16_t>(block_index(pg, u) + 1);
+  bool sampled = pg->flags.load(std::memory_order_relaxed) & kPageSampledMany;
+  for (uint16_t& slot : pg->sample_idx) {
+    if (__atomic_load_n(&slot, __ATOMIC_RELAXED) == mark) {
+      __atomic_store_n(&slot, uint16_t{0}, __ATOMIC_RELAXED);
+      sampled = true;
+      break;
+    }
+  }
+  if (!sampled) return;  // only other blocks of the page are sampled: no lookup
+  sample_free(b, pg->block_size);
+}
+
+void sample_free(void* p, size_t usable) {
+  (void)usable;
+  Sample s;
+  uintptr_t u = reinterpret_cast<uintptr_t>(p);
+  if (!sample_take(u, &s)) return;
+  uint8_t m = g_segmap[u >> kSegmentShift].load(std::memory_order_relaxed);
+  if (m == kMapSegment) {
+    Page* pg = page_of(segment_of(u), u);
+    if (__atomic_sub_fetch(&pg->samples, 1u, __ATOMIC_SEQ_CST) == 0) {
+      page_set_flags(pg, 0, kPageSampled | kPageSampledMany);
+      // The owner may have sampled another block meanwhile: keep its mark.
+      if (__atomic_load_n(&pg->samples, __ATOMIC_SEQ_CST) != 0)
+        page_set_flags(pg, kPageSampled | kPageSampledMany, 0);
+    }
+  }
+  if (g_mode == kModeOff || tl_in_hook) return;
+  ++tl_in_hook;
+  uint64_t life =
+      static_cast<uint64_t>(static_cast<double>(cycles() - s.t_cycles) / cycles_per_ns());
+  if (SiteStats* st = site_stats(s.site)) {
+    bump(st->life_n, uint64_t{1});
+    bump(st->life_sum_ns, life);
+    if (life > peek(st->life_max_ns)) __atomic_store_n(&st->life_max_ns, life, __ATOMIC_RELAXED);
+    bump(st->life_hist[log2_bin(life, kLifeBins)], uint64_t{1});
+    if (!s.tagged) {
+      st->est_frees += s.weight;
+      st->est_freed += static_cast<double>(s.weight) * s.size;
+    }
+  }
+  --tl_in_hook;
+}
+
+double cycles_per_ns() {
+  uint64_t ns = now_ns(), c = cycles();
+  if (ns <= g_ns0 + 20'000'000) {
+    // Too soon after start for the coarse clock: measure over 2 ms with the precise one.
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    uint64_t c0 = cycles();
+    do clock_gettime(CLOCK_MONOTONIC, &b);
+    while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < 2000000);
+    double dns = static_cast<double>((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec));
+    return static_cast<double>(cycles() - c0) / dns;
+  }
+  return static_cast<double>(c - g_tsc0) / static_cast<double>(ns - g_ns0);
+}
+
+// fork: every lock of this file is held across fork, then released (or remade in the child).
+void stats_fork(int phase) {
+  pthread_mutex_t* locks[] = {&g_stats_lock, &g_sample_lock};
+  for (pthread_mutex_t* m : locks) {
+    if (phase == 0)
+      pthread_mutex_lock(m);
+    else if (phase == 1)
+      pthread_mutex_unlock(m);
+    else
+      pthread_mutex_init(m, nullptr);
+  }
+}
+
+void stats_init() {
+  g_tsc0 = cycles();
+  g_ns0 = now_ns();
+  pthread_key_create(&g_stats_key, thread_stats_done);
+}
+
+// ---- Merged views ----------------------------------------------------------------------
+
+// Sums every thread's counters (and the retired ones) for `site` into *out; the live and
+// peak bytes are the flushed global counts plus every thread's unflushed change.
+void stats_merge_site(hak_site_t site, SiteStats* out, int64_t* live, int64_t* peak) {
+  memset(static_cast<void*>(out), 0, sizeof *out);
+  pthread_mutex_lock(&g_stats_lock);
+  auto add = [&](ThreadStats* t) {
+    SiteStats* c = __atomic_load_n(&t->chunks[site / kSitesPerChunk], __ATOMIC_ACQUIRE);
+    if (c) add_stats(*out, c[site % kSitesPerChunk]);
+  };
+  for (ThreadStats* t = g_all_stats; t; t = t->next_all)
+    if (t->active) add(t);
+  add(&g_retired);
+  pthread_mutex_unlock(&g_stats_lock);
+  *live = g_live[site].load(std::memory_order_relaxed) + out->live_delta;
+  int64_t pk = g_peak[site].load(std::memory_order_relaxed);
+  if (out->peak_live > pk) pk = out->peak_live;
+  *peak = pk > *live ? pk : *live;
+}
+
+void stats_latency(double* hist, uint64_t* max_cycles) {
+  memset(hist, 0, sizeof(double) * kLatBins);
+  *max_cycles = 0;
+  pthread_mutex_lock(&g_stats_lock);
+  auto add = [&](ThreadStats* t) {
+    for (unsigned b = 0; b < kLatBins; ++b) hist[b] += t->lat_hist[b];
+    if (peek(t->lat_max) > *max_cycles) *max_cycles = peek(t->lat_max);
+  };
+  for (ThreadStats* t = g_all_stats; t; t = t->next_all)
+    if (t->active) add(t);
+  add(&g_retired);
+  pthread_mutex_unlock(&g_stats_lock);
+}
+
+uint64_t lat_bin_value(unsigned b) {
+  if (b < 8) return b;
+  unsigned e = b / 4, sub = b % 4;
+  uint64_t lo = static_cast<uint64_t>(4 + sub) << (e - 2);
+  uint64_t width = uint64_t{1} << (e - 2);
+  return lo + width / 2;
+}
+
+uint64_t stats_freed_noheap() { return g_freed_noheap.load(std::memory_order_relaxed); }
+void stats_add_freed_noheap(uint64_t n) { g_freed_noheap.fetch_add(n, std::memory_order_relaxed); }
+uint64_t stats_samples_dropped() { return g_samples_dropped.load(std::memory_order_relaxed); }
+
+}  // namespace hak

@@ -1,0 +1,176 @@
+// Per-site statistics: exact for tagged allocations, consistent under threads, estimated
+// within tolerance for plain malloc; KPIs that add up.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "hakmem.h"
+
+namespace {
+
+hak_site_stats_t stats(hak_site_t s) {
+  hak_site_stats_t st;
+  EXPECT_EQ(hak_get_site_stats(s, &st), 0);
+  return st;
+}
+
+TEST(SiteStats, ExactCountsForAKnownSequence) {
+  hak_site_t site = HAK_SITE("test.exact");
+  std::vector<void*> small, medium, large;
+  for (int i = 0; i < 100; ++i) small.push_back(hak_alloc_at(100, site));     // class 112
+  for (int i = 0; i < 10; ++i) medium.push_back(hak_alloc_at(5000, site));    // class 5120
+  for (int i = 0; i < 3; ++i) large.push_back(hak_alloc_at(3u << 20, site));  // large: 3 MiB
+  hak_site_stats_t s = stats(site);
+  EXPECT_STREQ(s.name, "test.exact");
+  EXPECT_FALSE(s.implicit);
+  EXPECT_FALSE(s.estimated);
+  EXPECT_EQ(s.allocs, 113u);
+  EXPECT_EQ(s.frees, 0u);
+  EXPECT_EQ(s.bytes, 100u * 100 + 10u * 5000 + 3u * (3u << 20));
+  EXPECT_EQ(s.live_bytes, int64_t{100 * 112 + 10 * 5120} + 3 * (int64_t{3} << 20));
+  EXPECT_EQ(s.size_hist[7], 100u);  // 64 <= 100 < 128
+  EXPECT_EQ(s.size_hist[13], 10u);  // 4096 <= 5000 < 8192
+  EXPECT_EQ(s.size_hist[22], 3u);   // 2 MiB <= 3 MiB < 4 MiB
+  EXPECT_EQ(s.large_allocs, 3u);
+  int64_t peak = s.live_bytes;
+
+  for (int i = 0; i < 50; ++i) hak_free(small[i]);
+  small.erase(small.begin(), small.begin() + 50);
+  void* grown = hak_realloc(small[0], 3000);  // moves: a free, an alloc, a realloc
+  small[0] = grown;
+  s = stats(site);
+  EXPECT_EQ(s.allocs, 114u);
+  EXPECT_EQ(s.frees, 51u);
+  EXPECT_EQ(s.reallocs, 1u);
+  EXPECT_EQ(s.live_bytes, peak - 51 * 112 + 3072);
+  EXPECT_EQ(s.peak_live_bytes, peak);
+
+  for (void* p : small) hak_free(p);
+  for (void* p : medium) hak_free(p);
+  for (void* p : large) hak_free(p);
+  s = stats(site);
+  EXPECT_EQ(s.allocs, s.frees);
+  EXPECT_EQ(s.live_bytes, 0);
+  EXPECT_EQ(s.peak_live_bytes, peak);
+}
+
+TEST(SiteStats, StlContainersAreCountedUnderTheirTag) {
+  {
+    std::vector<int, hak::allocator<int, "test.stl">> v;
+    for (int i = 0; i < 1000; ++i) v.push_back(i);
+  }
+  hak_site_stats_t s = stats(hak::allocator<int, "test.stl">::site());
+  EXPECT_GT(s.allocs, 5u);
+  EXPECT_EQ(s.allocs, s.frees);
+  EXPECT_EQ(s.live_bytes, 0);
+}
+
+TEST(SiteStats, CountsAreConsistentUnderEightThreads) {
+  hak_site_t site = HAK_SITE("test.threads");
+  constexpr int kThreads = 8, kPer = 20000;
+  std::vector<std::vector<void*>> handoff(kThreads);
+  std::atomic<int> ready{0};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < kThreads; ++t) {
+    ts.emplace_back([&, t] {
+      std::vector<void*> mine;
+      for (int i = 0; i < kPer; ++i) {
+        void* p = hak_alloc_at(16 + (i % 50) * 8, site);
+        (i % 2 ? mine : handoff[t]).push_back(p);
+      }
+      for (void* p : mine) hak_free(p);
+      ready.fetch_add(1);
+      while (ready.load() < kThreads) std::this_thread::yield();
+      for (void* p : handoff[(t + 1) % kThreads]) hak_free(p);  // cross-thread frees
+    });
+  }
+  for (auto& th : ts) th.join();
+  hak_site_stats_t s = stats(site);
+  uint64_t bytes = 0;
+  for (int i = 0; i < kPer; ++i) bytes += 16 + (i % 50) * 8;
+  EXPECT_EQ(s.allocs, uint64_t{kThreads} * kPer);
+  EXPECT_EQ(s.frees, uint64_t{kThreads} * kPer);
+  EXPECT_EQ(s.bytes, bytes * kThreads);
+  EXPECT_EQ(s.live_bytes, 0);
+  EXPECT_GT(s.peak_live_bytes, 0);
+}
+
+__attribute__((noinline)) void* plain_site(size_t n) {
+  void* p = hak_malloc(n);
+  __asm__ volatile("" ::: "memory");  // keep the call a call (a distinct return address)
+  return p;
+}
+
+TEST(SiteStats, PlainMallocIsEstimatedWithinTolerance) {
+  // 2,000,000 blocks of 64 bytes: 128 MiB, about 256 samples at one per 512 KiB, so the
+  // estimate's standard error is about 6 %; allow 25 % (four of them).
+  constexpr size_t kCount = 2000000;
+  std::vector<void*> keep;
+  for (size_t i = 0; i < kCount; ++i) {
+    void* p = plain_site(64);
+    if (i % 4 == 0)
+      keep.push_back(p);
+    else
+      hak_free(p);
+  }
+  hak_site_t best = 0;
+  uint64_t most = 0;
+  for (hak_site_t s = 1; s < hak_site_count(); ++s) {
+    hak_site_stats_t st;
+    if (hak_get_site_stats(s, &st) == 0 && st.implicit && st.allocs > most)
+      most = st.allocs, best = s;
+  }
+  ASSERT_NE(best, 0u);
+  hak_site_stats_t s = stats(best);
+  EXPECT_TRUE(s.estimated);
+  EXPECT_GT(s.samples, 100u);
+  EXPECT_NEAR(static_cast<double>(s.allocs), kCount, kCount * 0.25);
+  EXPECT_NEAR(static_cast<double>(s.bytes), kCount * 64.0, kCount * 64.0 * 0.25);
+  EXPECT_NEAR(static_cast<double>(s.frees), kCount * 0.75, kCount * 0.75 * 0.25);
+  EXPECT_GT(s.lifetime_samples, 50u);  // the freed samples
+  for (void* p : keep) hak_free(p);
+}
+
+TEST(SiteStats, TheSiteTableIsBoundedAndOverflowsIntoOther) {
+  std::vector<hak_site_t> ids;
+  for (int i = 0; i < 5000; ++i)
+    ids.push_back(
+        hak_site_register(("test.many." + std::to_string(i)).c_str(), __FILE__, __LINE__));
+  EXPECT_LE(hak_site_count(), 4096u);
+  EXPECT_EQ(ids.back(), 1u);  // "other"
+  EXPECT_STREQ(hak_site_name(1), "other");
+  hak_site_stats_t before = stats(1);
+  hak_free(hak_alloc_at(100, ids.back()));
+  hak_site_stats_t after = stats(1);
+  EXPECT_EQ(after.allocs, before.allocs + 1);
+  EXPECT_EQ(hak_get_site_stats(5000, &after), -1);
+}
+
+TEST(Kpi, LiveBytesAreExactAndPercentilesOrdered) {
+  hak_kpi_t a, b;
+  hak_get_kpi(&a);
+  std::vector<void*> v;
+  for (int i = 0; i < 1000; ++i) v.push_back(hak_malloc(1000));  // class 1024
+  void* big = hak_malloc(5u << 20);
+  hak_get_kpi(&b);
+  EXPECT_EQ(b.live_bytes - a.live_bytes, 1000u * 1024 + (5u << 20));
+  EXPECT_GT(b.rss_bytes, 0u);
+  EXPECT_GE(b.peak_rss_bytes, b.rss_bytes);
+  EXPECT_GT(b.minor_faults, 0u);
+  EXPECT_GT(b.latency_samples, 0);
+  EXPECT_LE(b.latency_p50_ns, b.latency_p95_ns);
+  EXPECT_LE(b.latency_p95_ns, b.latency_p99_ns);
+  EXPECT_GT(b.fragmentation, 0);
+  for (void* p : v) hak_free(p);
+  hak_free(big);
+  hak_get_kpi(&b);
+  EXPECT_EQ(b.live_bytes, a.live_bytes);
+  EXPECT_STREQ(hak_mode(), "baseline");
+}
+
+}  // namespace
