@@ -177,8 +177,8 @@ class Reader {
   B& b_;
   Error* err_;
   uint32_t max_depth_;
-  uint32_t depth_ = 0;
-  uint32_t cap_ = 64;
+  uint32_t depth_ = 0;  // at most max_depth_
+  size_t cap_ = 64;
   Frame inline_[64];
   Frame* stack_ = inline_;
   char* scratch_ = nullptr;  // decoded strings that had escapes (site json.token)
@@ -446,7 +446,7 @@ bool Reader<B>::push(uint32_t object) {
     return fail(tok_, "nesting depth exceeds the limit of %u", max_depth_);
   }
   if (depth_ == cap_) {
-    uint32_t cap = cap_ * 2;
+    size_t cap = cap_ * 2;
     void* old = stack_ == inline_ ? nullptr : stack_;
     auto* s = static_cast<Frame*>(hak_realloc_at(old, cap * sizeof(Frame), HAK_SITE("json.stack")));
     if (!s) return fail(tok_, "out of memory");

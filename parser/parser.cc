@@ -12,6 +12,12 @@ bool parse(std::string_view file, std::string_view source, ast::Ast* ast, Errors
            const ParseOptions& opt) {
   ast->clear();
   size_t before = errors->size();
+  if (source.size() >= UINT32_MAX) {  // token offsets are 32-bit
+    Error e;
+    e.set(1, 1, 0, "source too large (4 GiB or more)");
+    errors->push_back(e);
+    return false;
+  }
   try {
     Parser p(file, source, ast, errors, opt);
     if (p.run() && errors->size() == before) return true;
