@@ -32,10 +32,11 @@ class Arena {
     }
     return alloc_slow(n, align);
   }
-  template <class T>
+  template <class T>  // T may be a pointer type (lists of nodes)
   T* alloc_array(size_t n) {
-    if (n > SIZE_MAX / sizeof(T)) return nullptr;
-    return static_cast<T*>(alloc(n * sizeof(T), alignof(T)));
+    constexpr size_t size = sizeof(T);  // NOLINT(bugprone-sizeof-expression)
+    if (n > SIZE_MAX / size) return nullptr;
+    return static_cast<T*>(alloc(n * size, alignof(T)));
   }
   // A copy of [p, p + n) (no terminator added); nullptr when out of memory.
   char* copy(const char* p, size_t n) {

@@ -136,6 +136,8 @@ class Reader {
   Tok integer();
   Tok real();
   Tok unexpected();
+  // An error at `at`; error() for the tokenizer, fail() for the parser.
+  void report(const char* at, const char* fmt, va_list ap);
   Tok error(const char* at, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
   bool fail(const char* at, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
   bool stopped() { return fail(tok_, "%s", b_.stop_reason()); }
@@ -186,30 +188,29 @@ class Reader {
 };
 
 template <class B>
+void Reader<B>::report(const char* at, const char* fmt, va_list ap) {
+  if (!err_) return;
+  char msg[sizeof err_->message];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  err_->set_at({begin_, static_cast<size_t>(lim_ - begin_)}, static_cast<size_t>(at - begin_),
+               "%s", msg);
+}
+
+template <class B>
 Tok Reader<B>::error(const char* at, const char* fmt, ...) {
-  if (err_) {
-    char msg[sizeof err_->message];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    err_->set_at({begin_, static_cast<size_t>(lim_ - begin_)}, static_cast<size_t>(at - begin_),
-                 "%s", msg);
-  }
+  va_list ap;
+  va_start(ap, fmt);
+  report(at, fmt, ap);
+  va_end(ap);
   return kError;
 }
 
 template <class B>
 bool Reader<B>::fail(const char* at, const char* fmt, ...) {
-  if (err_) {
-    char msg[sizeof err_->message];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    err_->set_at({begin_, static_cast<size_t>(lim_ - begin_)}, static_cast<size_t>(at - begin_),
-                 "%s", msg);
-  }
+  va_list ap;
+  va_start(ap, fmt);
+  report(at, fmt, ap);
+  va_end(ap);
   return false;
 }
 

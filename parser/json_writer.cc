@@ -118,7 +118,8 @@ bool Writer::quoted(std::string_view s) {
     } else if (kShort[c] != 'u') {
       *o++ = kShort[c];
     } else {
-      std::memcpy(o, "u00", 3);
+      o[0] = 'u';
+      o[1] = o[2] = '0';
       o[3] = hex[c >> 4];
       o[4] = hex[c & 15];
       o += 5;

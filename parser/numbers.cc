@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <string_view>
 
 namespace hako {
 
@@ -66,17 +67,10 @@ bool parse_double(const char* begin, const char* end, double* out) {
 }
 
 size_t format_double(double d, char* buf) {
-  if (std::isnan(d)) {
-    std::memcpy(buf, "nan", 3);
-    return 3;
-  }
-  if (std::isinf(d)) {
-    if (d < 0) {
-      std::memcpy(buf, "-inf", 4);
-      return 4;
-    }
-    std::memcpy(buf, "inf", 3);
-    return 3;
+  if (!std::isfinite(d)) {
+    std::string_view s = std::isnan(d) ? "nan" : d < 0 ? "-inf" : "inf";
+    s.copy(buf, s.size());
+    return s.size();
   }
   // Shortest round-trip digits in scientific form: "-d.ddde+XX".
   char sci[kDoubleChars];

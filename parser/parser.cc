@@ -206,7 +206,7 @@ bool Parser::take(Vec<T>* scratch, size_t mark, ast::List<T>* out) {
       out_of_memory();
       return false;
     }
-    std::memcpy(static_cast<void*>(out->items), scratch->data() + mark, n * sizeof(T));
+    std::copy(scratch->begin() + static_cast<ptrdiff_t>(mark), scratch->end(), out->items);
   }
   scratch->resize(mark);
   return true;
