@@ -35,9 +35,9 @@ SECTION = '## Allocator (bench/alloc)'
 # fixed work and is compared by its time; a "throughput" one runs for a fixed time and is
 # compared by the inverse of its throughput.
 WORKLOADS = {
-    'churn': ('time', ['--ops', '10000000'], ['--ops', '3000000']),
-    'larson': ('throughput', ['--seconds', '2'], ['--seconds', '0.5']),
-    'prodcons': ('throughput', ['--seconds', '2'], ['--seconds', '0.5']),
+    'churn': ('time', ['--ops', '10000000'], ['--ops', '5000000']),
+    'larson': ('throughput', ['--seconds', '2'], ['--seconds', '1']),
+    'prodcons': ('throughput', ['--seconds', '2'], ['--seconds', '1']),
     'falseshare': ('time', ['--iterations', '2000'], ['--iterations', '1000']),
     'large': ('time', ['--ops', '15000'], ['--ops', '4000']),
     'peak': ('time', ['--size-mb', '512'], ['--size-mb', '512']),
