@@ -27,10 +27,12 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SECTION = '## Allocator (bench/alloc)'
 
+SINGLE_THREADED = ('churn', 'large', 'peak')
 # name: (kind, arguments for a full run, arguments for --quick). A "time" workload does
 # fixed work and is compared by its time; a "throughput" one runs for a fixed time and is
 # compared by the inverse of its throughput.
@@ -154,6 +156,15 @@ def clean_env():
     return {k: v for k, v in os.environ.items() if not k.startswith(CONFIG_PREFIXES)}
 
 
+def busy_cpu_seconds():
+    """CPU time the whole machine has spent busy (all cores), from /proc/stat."""
+    with open('/proc/stat') as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal: all but idle and iowait; steal is
+    # another guest on the same host, as much a competitor as a local process.
+    return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / os.sysconf('SC_CLK_TCK')
+
+
 def run_once(binary, workload, wargs, alloc, timeout):
     env = clean_env()
     env.update(alloc.env)
@@ -161,6 +172,7 @@ def run_once(binary, workload, wargs, alloc, timeout):
         env['LD_PRELOAD'] = alloc.preload
     cmd = [binary, workload] + wargs
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        busy0, t0 = busy_cpu_seconds(), time.monotonic()
         p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
         killer = threading.Timer(timeout, p.kill)
         killer.start()
@@ -168,6 +180,7 @@ def run_once(binary, workload, wargs, alloc, timeout):
             _, status, ru = os.wait4(p.pid, 0)
         finally:
             killer.cancel()
+        busy1, t1 = busy_cpu_seconds(), time.monotonic()
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
@@ -183,6 +196,8 @@ def run_once(binary, workload, wargs, alloc, timeout):
     r['proc_minflt'] = ru.ru_minflt
     r['proc_majflt'] = ru.ru_majflt
     r['proc_cpu_seconds'] = ru.ru_utime + ru.ru_stime
+    # Cores that other processes kept busy meanwhile: what MEASURING.md says to check.
+    r['others_cores'] = max(0.0, busy1 - busy0 - r['proc_cpu_seconds']) / max(t1 - t0, 1e-3)
     r['stderr'] = stderr
     return r
 
@@ -362,21 +377,23 @@ def markdown(head, rows):
 
 
 def noise_note(workload, cells, allocs, load_before):
-    """How much CPU the runs got: single-threaded ones should get cpu ≈ wall."""
-    ratios = []
-    for a in allocs:
-        c = cells.get((workload, a.name))
-        if c and not c.failed:
-            ratios += [r['cpu_seconds'] / r['seconds'] for r in c.runs if r['seconds'] > 0]
-    if not ratios:
+    """How much of the machine others used during the runs, and how much CPU ours got."""
+    runs = [r for a in allocs for c in [cells.get((workload, a.name))]
+            if c and not c.failed for r in c.runs]
+    if not runs:
         return ''
-    note = f'Load average before: {load_before:.2f} (2 cores: ≥ 1 means others were running).'
-    if workload in ('churn', 'large', 'peak'):
+    others = [r['others_cores'] for r in runs]
+    busy = sum(1 for x in others if x > 0.25)
+    note = (f'Other processes used {statistics.median(others):.2f} cores (median; '
+            f'{os.cpu_count()} cores here) during these runs; more than a quarter of a '
+            f'core in {busy} of {len(runs)} runs. Load average before: {load_before:.2f} '
+            f'(it includes this benchmark\'s own threads of the last minute).')
+    ratios = [r['cpu_seconds'] / r['seconds'] for r in runs if r['seconds'] > 0]
+    if workload in SINGLE_THREADED:
         lost = sum(1 for x in ratios if x < 0.9)
-        note += (f' Single-threaded runs that got < 90% of a core: {lost} of {len(ratios)}.')
+        note += f' Runs that got < 90% of a core: {lost} of {len(ratios)}.'
     else:
-        note += (f' CPU time / wall time, median: {statistics.median(ratios):.2f} '
-                 f'(at most {os.cpu_count()} here).')
+        note += f' CPU time / wall time of the runs, median: {statistics.median(ratios):.2f}.'
     return note + '\n'
 
 
@@ -428,7 +445,7 @@ def record(path, text):
 
 def write_csv(path, cells):
     keys = ['workload', 'allocator', 'run', 'seconds', 'ops', 'ops_per_s', 'cpu_seconds',
-            'minflt', 'majflt', 'peak_rss_kb', 'proc_minflt', 'proc_majflt',
+            'others_cores', 'minflt', 'majflt', 'peak_rss_kb', 'proc_minflt', 'proc_majflt',
             'rss_peak_kb', 'rss_freed_kb', 'rss_after_kb', 'malloc_from']
     with open(path, 'w', newline='') as f:
         w = csv.writer(f)
@@ -543,7 +560,7 @@ def main():
                 shown = (f'{res["seconds"]:.3f} s' if kind == 'time'
                          else f'{res["ops_per_s"] / 1e6:.2f} Mops/s')
                 progress.step(f'{w} run {r + 1}/{runs} {a.name}: {shown} '
-                              f'(load {os.getloadavg()[0]:.2f})')
+                              f'(others used {res["others_cores"]:.1f} cores)')
         progress.clear()
         text = (workload_table(w, cells, allocs, ref) + '\n'
                 + f'Arguments: `alloc_bench {w} {" ".join(wargs)}`. '
