@@ -111,6 +111,12 @@ typedef struct hak_site_stats {
   uint64_t size_hist[HAK_SIZE_BINS];    /* [k]: allocations of 2^(k-1) <= size < 2^k bytes */
   uint64_t large_allocs, large_mean_ns; /* blocks above the mmap threshold */
   uint64_t bigcache_hits, bigcache_misses;
+  /* The site's policy for blocks above 64 KiB (HAKMEM_MODE=evolving tunes it). */
+  size_t policy_threshold; /* blocks above it are mapped directly */
+  int policy_bigcache, policy_thp, policy_prefault;
+  int tuned;          /* the tuner runs for this site */
+  unsigned tuner_arm; /* committed arm (0..47) */
+  uint64_t tuner_epochs, tuner_switches;
 } hak_site_stats_t;
 /* Merged statistics of one site: 0, or -1 for an unknown site. */
 HAK_API int hak_get_site_stats(hak_site_t site, hak_site_stats_t* out);

@@ -31,6 +31,8 @@ Page* checked_page(uintptr_t u, const char* what) {
 }
 
 [[noreturn]] void not_ours(void* p, const char* what) {
+  if (large_recently_freed(p))
+    fatal("%s(): double free of %p (large block, already given back to the OS)", what, p);
   fatal("%s(): invalid pointer %p (not allocated by hakmem)", what, p);
 }
 

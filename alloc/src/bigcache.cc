@@ -131,6 +131,15 @@ void bigcache_flush(bool all) {
   pthread_mutex_unlock(&g_lock);
 }
 
+size_t bigcache_site_bytes(hak_site_t site) {
+  size_t bytes = 0;
+  pthread_mutex_lock(&g_lock);
+  for (LargeBlock* s : ring_of(site).slots)
+    if (s && s->site == site) bytes += s->map_size;
+  pthread_mutex_unlock(&g_lock);
+  return bytes;
+}
+
 void bigcache_stats(BigCacheStats* out) {
   pthread_mutex_lock(&g_lock);
   *out = g_stats;

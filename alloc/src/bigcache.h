@@ -31,6 +31,7 @@ struct BigCacheStats {
   size_t bytes_held, blocks_held;
 };
 void bigcache_stats(BigCacheStats* out);
+size_t bigcache_site_bytes(hak_site_t site);  // bytes held for one site
 struct BigCacheSettings {
   size_t cap_bytes;   // total bytes held at most
   uint64_t decay_ns;  // a block idle this long is given back

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "alloc/src/stats.h"
+#include "alloc/src/tuner.h"
 
 extern "C" {
 // Defined (as 1) only in libhakmem.so: malloc itself is hakmem, so "system" cannot be.
@@ -91,7 +92,7 @@ void read_config() {
     else if (strcmp(v, "evolving") == 0)
       g_mode = kModeEvolving;
     else
-      message("HAKMEM_MODE=%s is not off, baseline or evolving; using baseline", v);
+      message("HAKMEM_MODE=%s is not off, baseline or evolving; using evolving", v);
   }
   if (const char* v = getenv("HAKMEM_SITE_DEPTH")) {
     size_t d = 0;
@@ -194,6 +195,7 @@ void thread_done(void* arg) {
 // ---- fork: hold every lock across fork; in the child, other threads' heaps are orphans --
 
 void fork_prepare() {
+  tuner_fork(0);
   sites_fork(0);
   stats_fork(0);
   bigcache_lock(true);
@@ -204,12 +206,14 @@ void fork_parent() {
   bigcache_lock(false);
   stats_fork(1);
   sites_fork(1);
+  tuner_fork(1);
 }
 void fork_child() {
   pthread_mutex_init(&g_heap_lock, nullptr);
   bigcache_lock_reinit();
   stats_fork(2);
   sites_fork(2);
+  tuner_fork(2);
   for (Heap* h = g_all_heaps; h; h = h->next_all) {
     if (h->state == kHeapActive && h != tl_heap) {
       h->state = kHeapAbandoned;
@@ -229,11 +233,14 @@ void init_process() {
     // Nothing here may allocate: malloc is not ready until the state is 2.
     g_secret = random_u64() | 1;
     read_config();
+    tuner_configure();
     pthread_key_create(&g_heap_key, thread_done);
     stats_init();
     g_init_state.store(2, std::memory_order_release);
     // Malloc works from here on; these may allocate.
     pthread_atfork(fork_prepare, fork_parent, fork_child);
+    profile_load();
+    if (profile_path()) atexit(profile_save);
     report_register();
     return;
   }

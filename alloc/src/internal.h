@@ -99,6 +99,7 @@ enum : uint8_t {
   kPageTagged = 4,        // the site array is initialized (some block has a site)
   kPageSampled = 8,       // holds sampled blocks: frees look them up (Page::samples of them)
   kPageSampledMany = 16,  // more than sample_idx holds: every free looks in the table
+  kPageClean = 32,        // its slices were not resident when it was made
 };
 
 // thread_free low bits.
@@ -130,6 +131,7 @@ struct alignas(64) Page {
   uint8_t size_class;
   uint16_t sample_idx[3];  // 1 + index of up to three sampled blocks (atomic)
   uint32_t samples;        // sampled blocks in the page (atomic updates)
+  uint32_t touched;        // blocks ever handed out (high-water mark; pages of blocks > 64 KiB)
   Page* next;              // page queue links
   Page* prev;
   uint16_t* sites;  // site id per block (after the blocks), see kPageTagged
@@ -212,7 +214,8 @@ constexpr size_t kFirstSlice = (sizeof(Segment) + kSliceSize - 1) / kSliceSize;
 static_assert(kFirstSlice <= 2, "segment metadata takes at most two slices");
 
 enum : uint32_t { kLargeLive = 0x11fe, kLargeCached = 0xcace, kLargeFree = 0xdead };
-enum : uint32_t { kLargeFresh = 1 };  // LargeBlock::flags: never used since it was mapped
+// LargeBlock::flags: never used since it was mapped; populated at mapping; THP advised.
+enum : uint32_t { kLargeFresh = 1, kLargePopulated = 2, kLargeHuge = 4 };
 
 struct LargeBlock {
   uintptr_t cookie;
@@ -312,7 +315,8 @@ void collect_heap(Heap* h, bool force);
 void heap_drain_delayed(Heap* h);
 void heap_page_queue_remove(Heap* h, Page* pg);
 
-Page* segment_page_alloc(Heap* h, unsigned cls, size_t slices);
+// A run of free slices; *clean says none of it is resident (new or purged memory).
+Page* segment_page_alloc(Heap* h, size_t slices, bool* clean);
 void segment_page_free(Heap* h, Page* pg);
 void heap_purge(Heap* h, bool force);
 void segments_release_all(Heap* h);
@@ -322,15 +326,18 @@ void segments_release_all(Heap* h);
 void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh = nullptr);
 hak_site_t large_site(hak_site_t site, void* ra);  // the site itself, or the implicit one
 bool large_is_fresh(void* p);  // a large block straight from mmap (reads as zeros)
+uint64_t large_fresh_pages(const LargeBlock* lb);  // pages of it that will fault in
 void large_free(LargeBlock* lb, void* p);
 void* large_realloc(LargeBlock* lb, void* p, size_t n, hak_site_t site);
 LargeBlock* large_of(uintptr_t u);
+bool large_recently_freed(const void* p);  // its mapping was given back a moment ago
 
 void bigcache_lock(bool lock);
 void bigcache_lock_reinit();
 
 // OS layer.
 void* os_map_aligned(size_t size, size_t alignment);
+void os_populate(void* p, size_t size);  // fault the pages in now
 void os_unmap(void* p, size_t size);
 void os_purge(void* p, size_t size);
 void os_hugepage(void* p, size_t size, bool on);

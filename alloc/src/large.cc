@@ -7,6 +7,7 @@
 
 #include "alloc/src/bigcache.h"
 #include "alloc/src/stats.h"
+#include "alloc/src/tuner.h"
 
 namespace hak {
 
@@ -14,7 +15,15 @@ namespace {
 
 size_t round_up(size_t n, size_t to) { return (n + to - 1) & ~(to - 1); }
 
+// The user addresses of the last blocks given back to the OS: a second free of one of them
+// is then named a double free, not just "not allocated by hakmem".
+constexpr unsigned kRecent = 256;
+std::atomic<uintptr_t> g_recent[kRecent];
+std::atomic<unsigned> g_recent_next{0};
+
 void large_release(LargeBlock* lb) {
+  g_recent[g_recent_next.fetch_add(1, std::memory_order_relaxed) % kRecent].store(
+      reinterpret_cast<uintptr_t>(lb->block), std::memory_order_relaxed);
   size_t size = lb->map_size;
   segmap_set(reinterpret_cast<uintptr_t>(lb), size, kMapNone);
   lb->cookie = 0;
@@ -34,6 +43,12 @@ void set_header(LargeBlock* lb, size_t map_size, size_t offset, size_t n, hak_si
 }
 
 }  // namespace
+
+bool large_recently_freed(const void* p) {
+  for (auto& r : g_recent)
+    if (r.load(std::memory_order_relaxed) == reinterpret_cast<uintptr_t>(p)) return true;
+  return false;
+}
 
 LargeBlock* large_of(uintptr_t u) {
   size_t g = u >> kSegmentShift;
@@ -59,9 +74,10 @@ void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh) {
   size_t need = round_up(offset + n, kOsPage);
   LargeBlock* lb = nullptr;
   size_t map_size = need;
+  Policy pol = g_mode != kModeOff ? policy_for(site) : kDefaultPolicy;
   if (offset <= kSegmentSize) {
     map_size = bigcache_round(need);
-    lb = bigcache_get(site, map_size);
+    if (pol.bigcache) lb = bigcache_get(site, map_size);
   }
   bool hit = lb != nullptr;
   if (fresh) *fresh = !hit;
@@ -77,9 +93,18 @@ void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh) {
     segmap_set(reinterpret_cast<uintptr_t>(lb), map_size, kMapLarge);
     g_large_blocks.fetch_add(1, std::memory_order_relaxed);
   }
+  uint32_t flags = hit ? 0u : static_cast<uint32_t>(kLargeFresh);
+  if (!hit && pol.thp && g_tune.allow_thp && map_size >= (size_t{2} << 20)) {
+    os_hugepage(lb, map_size, true);
+    flags |= kLargeHuge;
+  }
+  if (!hit && pol.prefault) {
+    os_populate(lb, map_size);
+    flags |= kLargePopulated;
+  }
   set_header(lb, map_size, offset, n, site);
   lb->sampled = 0;
-  lb->flags = hit ? 0u : static_cast<uint32_t>(kLargeFresh);
+  lb->flags = flags;
   count_alloc(site, n, lb->size);
   if (g_mode != kModeOff) {
     if (SiteStats* s = site_stats(site)) {
@@ -89,6 +114,12 @@ void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh) {
     }
   }
   return lb->block;
+}
+
+uint64_t large_fresh_pages(const LargeBlock* lb) {
+  if (!(lb->flags & kLargeFresh) || (lb->flags & kLargePopulated)) return 0;
+  uint64_t pages = (lb->size + kOsPage - 1) / kOsPage;
+  return lb->flags & kLargeHuge ? (pages + 511) / 512 : pages;
 }
 
 bool large_is_fresh(void* p) {
@@ -104,11 +135,14 @@ void large_free(LargeBlock* lb, void* p) {
   uint32_t st = kLargeLive;
   if (!lb->state.compare_exchange_strong(st, kLargeFree, std::memory_order_acq_rel))
     fatal("free(): double free of %p (large block)", p);
-  count_free(lb->site, lb->size);
+  uint64_t t0 = cycles();
+  hak_site_t site = lb->site;
+  count_free(site, lb->size);
   count_freed_bytes(lb->size);
   if (lb->sampled) sample_free(p, lb->size);
-  if (lb->map_size <= kSegmentSize && bigcache_put(lb)) return;
-  large_release(lb);
+  bool cache = g_mode != kModeOff && policy_for(site).bigcache;
+  if (!(cache && lb->map_size <= kSegmentSize && bigcache_put(lb))) large_release(lb);
+  tune_free(site, cycles() - t0);
 }
 
 void bigcache_evict(LargeBlock* lb) { large_release(lb); }

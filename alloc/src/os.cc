@@ -77,6 +77,15 @@ void* os_map_aligned(size_t size, size_t alignment) {
   return reinterpret_cast<void*>(a);
 }
 
+void os_populate(void* p, size_t size) {
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+  if (madvise(p, size, MADV_POPULATE_WRITE) == 0) return;
+  // Kernels before 5.14: touch every page.
+  for (size_t off = 0; off < size; off += kOsPage) static_cast<volatile uint8_t*>(p)[off] = 0;
+}
+
 void os_unmap(void* p, size_t size) {
   if (munmap(p, size) != 0) fatal("munmap(%p, %zu) failed (errno %d)", p, size, errno);
   g_mapped_bytes.fetch_sub(size, std::memory_order_relaxed);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "alloc/src/stats.h"
+#include "alloc/src/tuner.h"
 
 namespace hak {
 
@@ -99,7 +100,7 @@ void page_extend(Page* pg) {
   __atomic_store_n(&pg->capacity, pg->capacity + n, __ATOMIC_RELAXED);
 }
 
-void page_init(Heap* h, Page* pg, unsigned cls) {
+void page_init(Heap* h, Page* pg, unsigned cls, bool clean) {
   Segment* s = segment_of(reinterpret_cast<uintptr_t>(pg));
   size_t idx = static_cast<size_t>(pg - s->pages);
   size_t span = pg->slice_count * kSliceSize;
@@ -124,8 +125,9 @@ void page_init(Heap* h, Page* pg, unsigned cls) {
   pg->capacity = 0;
   pg->used = 0;
   pg->samples = 0;
+  pg->touched = 0;
   for (uint16_t& x : pg->sample_idx) x = 0;
-  pg->flags.store(kPageInUse, std::memory_order_relaxed);
+  pg->flags.store(clean ? kPageInUse | kPageClean : kPageInUse, std::memory_order_relaxed);
   pg->xheap.store(reinterpret_cast<uintptr_t>(h), std::memory_order_release);
 }
 
@@ -202,9 +204,10 @@ Page* find_page(Heap* h, unsigned cls) {
     if (!page_try_full(h, pg)) continue;  // retry the same page: it got remote frees
     pg = next;
   }
-  Page* pg = segment_page_alloc(h, cls, class_slices(cls));
+  bool clean = false;
+  Page* pg = segment_page_alloc(h, class_slices(cls), &clean);
   if (!pg) return nullptr;
-  page_init(h, pg, cls);
+  page_init(h, pg, cls, clean);
   page_extend(pg);
   queue_push_front(h, q, pg, cls);
   return pg;
@@ -278,7 +281,17 @@ void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra) {
       h->sample_left <= 16 || static_cast<uint64_t>(h->sample_left) - 16 < n ? cycles() : 0;
   void* p;
   size_t usable;
-  if (HAK_LIKELY(n <= __atomic_load_n(&g_config.threshold, __ATOMIC_RELAXED))) {
+  // Blocks above 64 KiB follow their site's policy (its threshold, BigCache, THP, prefault),
+  // and their cost feeds the site's tuner.
+  size_t threshold = __atomic_load_n(&g_config.threshold, __ATOMIC_RELAXED);
+  hak_site_t tsite = 0;
+  uint64_t c0 = 0, fresh = 0;
+  if (n > kMediumFast && g_mode != kModeOff) {
+    tsite = site ? site : implicit_site(ra);
+    threshold = threshold_of(policy_for(tsite));
+    c0 = cycles();
+  }
+  if (HAK_LIKELY(n <= threshold && n <= kMediumMax)) {
     unsigned cls = size_class(n);
     Page* pg = h->queues[cls].first;
     if (HAK_UNLIKELY(!pg || !pg->free)) pg = find_page(h, cls);
@@ -291,15 +304,26 @@ void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra) {
     p = b;
     usable = pg->block_size;
     if (site) count_alloc(site, n, usable);
+    if (tsite) {  // a block never handed out, in memory never touched, will fault in
+      uint32_t idx = block_index(pg, reinterpret_cast<uintptr_t>(b));
+      if (idx >= pg->touched) {
+        if (pg->flags.load(std::memory_order_relaxed) & kPageClean)
+          fresh = (usable + kOsPage - 1) / kOsPage;
+        pg->touched = idx + 1;
+      }
+    }
   } else {
     if (HAK_UNLIKELY(n > kMaxAlloc)) {
       errno = ENOMEM;
       return nullptr;
     }
-    p = large_alloc(n, 0, large_site(site, ra));
+    p = large_alloc(n, 0, tsite ? tsite : large_site(site, ra));
     if (!p) return nullptr;
-    usable = large_of(reinterpret_cast<uintptr_t>(p))->size;
+    LargeBlock* lb = large_of(reinterpret_cast<uintptr_t>(p));
+    usable = lb->size;
+    fresh = large_fresh_pages(lb);
   }
+  if (tsite) tune_alloc(tsite, cycles() - c0, fresh);
   __atomic_store_n(&h->sample_left, h->sample_left - static_cast<int64_t>(usable),
                    __ATOMIC_RELAXED);
   if (HAK_UNLIKELY(h->sample_left < 0)) sample_alloc(h, p, n, usable, site, ra, t0);

@@ -13,6 +13,7 @@
 
 #include "alloc/src/bigcache.h"
 #include "alloc/src/stats.h"
+#include "alloc/src/tuner.h"
 
 namespace hak {
 
@@ -215,6 +216,19 @@ bool get_site_stats(hak_site_t site, hak_site_stats_t* o) {
                      : 0;
   o->bigcache_hits = s.bigcache_hits;
   o->bigcache_misses = s.bigcache_misses;
+  Policy pol = policy_for(site);
+  TunerState ts;
+  if (tuner_state(site, &ts)) {
+    pol = policy_of_arm(ts.committed);
+    o->tuned = 1;
+    o->tuner_arm = ts.committed;
+    o->tuner_epochs = ts.epochs;
+    o->tuner_switches = ts.switches;
+  }
+  o->policy_threshold = threshold_of(pol);
+  o->policy_bigcache = pol.bigcache;
+  o->policy_thp = pol.thp;
+  o->policy_prefault = pol.prefault;
   return true;
 }
 
@@ -280,13 +294,27 @@ void write_text(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
       "dropped\n\n",
       n, static_cast<unsigned long long>(site_overflow_count()),
       static_cast<unsigned long long>(stats_samples_dropped()));
-  o.printf("%-40s %12s %12s %10s %10s %10s %8s %9s %10s\n", "site", "allocs", "frees", "bytes",
-           "live", "peak", "reallocs", "mean", "lifetime");
+  o.printf("%-40s %12s %12s %10s %10s %10s %8s %9s %10s  %s\n", "site", "allocs", "frees", "bytes",
+           "live", "peak", "reallocs", "mean", "lifetime", "policy (bigcache hits)");
   for (size_t i = 0; i < n; ++i) {
     const hak_site_stats_t& s = sites[i];
     char name[64];
     snprintf(name, sizeof name, "%s%s", s.estimated ? "~" : "", s.name);
-    o.printf("%-40.40s %12llu %12llu %10s %10s %10s %8llu %9s %10s\n", name,
+    char pol[96] = "";
+    if (s.tuned || s.large_allocs) {
+      char t[32];
+      uint64_t lookups = s.bigcache_hits + s.bigcache_misses;
+      snprintf(pol, sizeof pol, "%s%s%s%s%s",
+               human(static_cast<double>(s.policy_threshold), t, sizeof t, ""),
+               s.policy_bigcache ? " bigcache" : "", s.policy_thp ? " thp" : "",
+               s.policy_prefault ? " prefault" : "", s.tuned ? " (tuned)" : "");
+      if (lookups) {
+        size_t len = strlen(pol);
+        snprintf(pol + len, sizeof pol - len, " (%.0f%%)",
+                 100.0 * static_cast<double>(s.bigcache_hits) / static_cast<double>(lookups));
+      }
+    }
+    o.printf("%-40.40s %12llu %12llu %10s %10s %10s %8llu %9s %10s  %s\n", name,
              static_cast<unsigned long long>(s.allocs), static_cast<unsigned long long>(s.frees),
              human(static_cast<double>(s.bytes), a, sizeof a),
              human(static_cast<double>(s.live_bytes), b, sizeof b),
@@ -294,7 +322,7 @@ void write_text(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
              static_cast<unsigned long long>(s.reallocs),
              human(s.allocs ? static_cast<double>(s.bytes) / static_cast<double>(s.allocs) : 0, d,
                    sizeof d),
-             s.lifetime_samples ? human_ns(s.lifetime_p50_ns, e, sizeof e) : "-");
+             s.lifetime_samples ? human_ns(s.lifetime_p50_ns, e, sizeof e) : "-", pol);
   }
   o.printf(
       "(~ marks sites whose counts are estimated from samples: plain malloc of small blocks)\n");

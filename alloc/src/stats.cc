@@ -9,7 +9,7 @@
 
 namespace hak {
 
-uint8_t g_mode = kModeBaseline;
+uint8_t g_mode = kModeEvolving;
 HAK_TLS ThreadStats* tl_stats = nullptr;
 HAK_TLS uint32_t tl_in_hook = 0;
 

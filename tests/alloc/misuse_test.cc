@@ -65,7 +65,7 @@ TEST_F(Misuse, DoubleFreeLarge) {
         hak_free(p);
         hak_free(p);
       },
-      "double free of " + hex(p) + " \\(large block\\)");
+      "double free of " + hex(p) + " \\(large block");
   hak_free(p);
 }
 

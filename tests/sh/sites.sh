@@ -15,6 +15,8 @@ out=$(HAKMEM_SITE_DEPTH=3 "$prog" wrapper)
 out=$(HAKMEM_MODE=off "$prog" off)
 [ "$out" = "mode off, recorded 0, latency samples 0, live counted" ] && ok "off records nothing" || bad "off" "$out"
 out=$("$prog" off)
+case "$out" in "mode evolving, recorded 0"*) bad "evolving records" "$out" ;; "mode evolving, recorded "*) ok "evolving records" ;; *) bad "evolving" "$out" ;; esac
+out=$(HAKMEM_MODE=baseline "$prog" off)
 case "$out" in "mode baseline, recorded 0"*) bad "baseline records" "$out" ;; "mode baseline, recorded "*) ok "baseline records" ;; *) bad "baseline" "$out" ;; esac
 
 # On demand, JSON, then validated against docs/REPORT.md's schema.
@@ -28,6 +30,6 @@ err=$("$prog" report /nonexistent/dir/r.json 2>&1); rc=$?
 [ $rc = 1 ] && echo "$err" | grep -q "cannot write the report to /nonexistent/dir/r.json" && ok "unwritable report path" || bad "unwritable report path" "rc=$rc $err"
 # A bad setting is reported once and the default used.
 err=$(HAKMEM_MODE=fast HAKMEM_SITE_DEPTH=99 "$prog" off 2>&1 >/dev/null)
-echo "$err" | grep -q "HAKMEM_MODE=fast is not off, baseline or evolving; using baseline" &&
+echo "$err" | grep -q "HAKMEM_MODE=fast is not off, baseline or evolving; using evolving" &&
   echo "$err" | grep -q "HAKMEM_SITE_DEPTH=99 is not a depth from 0 to 8; using 0" && ok "bad settings named" || bad "bad settings" "$err"
 exit 0

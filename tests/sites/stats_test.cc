@@ -170,7 +170,7 @@ TEST(Kpi, LiveBytesAreExactAndPercentilesOrdered) {
   hak_free(big);
   hak_get_kpi(&b);
   EXPECT_EQ(b.live_bytes, a.live_bytes);
-  EXPECT_STREQ(hak_mode(), "baseline");
+  EXPECT_STREQ(hak_mode(), "evolving");
 }
 
 }  // namespace

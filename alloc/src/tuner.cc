@@ -1,0 +1,300 @@
+// The UCB1 bandit (pure), the per-site tuner that feeds it epochs of measured costs, and the
+// site policies the allocation paths read.
+#include "alloc/src/tuner.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "alloc/src/bigcache.h"
+#include "alloc/src/stats.h"
+
+namespace hak {
+
+// ---- Bandit ----------------------------------------------------------------------------
+
+void Bandit::reset(unsigned committed, uint64_t seed) {
+  for (Arm& a : arms_) a = Arm{};
+  committed_ = committed;
+  challenger_ = kArms;
+  streak_ = 0;
+  since_switch_ = 1u << 30;
+  switches_ = 0;
+  rng_ = seed | 1;
+}
+
+unsigned Bandit::neighbours(unsigned arm, bool allow_thp, unsigned out[6]) {
+  Policy p = policy_of_arm(arm);
+  unsigned n = 0;
+  out[n++] = arm;
+  if (p.step > 0) out[n++] = arm - 1;
+  if (p.step + 1u < kSteps) out[n++] = arm + 1;
+  Policy q = p;
+  q.bigcache ^= 1;
+  out[n++] = arm_of(q);
+  if (allow_thp) {
+    q = p;
+    q.thp ^= 1;
+    out[n++] = arm_of(q);
+  }
+  q = p;
+  q.prefault ^= 1;
+  out[n++] = arm_of(q);
+  return n;
+}
+
+double Bandit::total() const {
+  double t = 0;
+  for (const Arm& a : arms_) t += a.n;
+  return t;
+}
+
+double Bandit::score(unsigned arm, const TunerSettings& s) const {
+  const Arm& a = arms_[arm];
+  if (a.n <= 0) return INFINITY;
+  double N = total();
+  return a.mean + sqrt(s.c * log(N > 1 ? N : 1) / a.n);
+}
+
+unsigned Bandit::choose(const TunerSettings& s) {
+  unsigned cand[6];
+  unsigned n = neighbours(committed_, s.allow_thp, cand);
+  // Untried candidates first, in order (the committed arm, then its neighbours).
+  for (unsigned i = 0; i < n; ++i)
+    if (arms_[cand[i]].n <= 0) return cand[i];
+  unsigned best = cand[0];
+  double best_score = score(best, s);
+  for (unsigned i = 1; i < n; ++i) {
+    double sc = score(cand[i], s);
+    // Exact ties are broken by the seeded generator: deterministic given HAKMEM_SEED.
+    if (sc > best_score || (sc == best_score && ((rng_ = rng_ * 6364136223846793005ull + 1) >> 63))) {
+      best = cand[i];
+      best_score = sc;
+    }
+  }
+  return best;
+}
+
+void Bandit::update(unsigned arm, double reward, const TunerSettings& s) {
+  Arm& a = arms_[arm];
+  a.n += 1;
+  a.mean += (reward - a.mean) / a.n;
+  ++since_switch_;
+  // Hysteresis: the best-by-mean arm must beat the committed one by the margin for several
+  // epochs running, and not within the cooldown of the last switch.
+  unsigned cand[6];
+  unsigned n = neighbours(committed_, s.allow_thp, cand);
+  unsigned best = committed_;
+  for (unsigned i = 1; i < n; ++i)
+    if (arms_[cand[i]].n > 0 && arms_[cand[i]].mean > arms_[best].mean) best = cand[i];
+  // The streak counts the challenger's own epochs: each must keep it ahead by the margin.
+  const Arm& c = arms_[committed_];
+  if (best != committed_ && (c.n <= 0 || arms_[best].mean >= c.mean * (1 + s.hysteresis))) {
+    if (best != challenger_) {
+      challenger_ = best;
+      streak_ = 0;
+    }
+    if (arm == challenger_) ++streak_;
+  } else {
+    streak_ = 0;
+    challenger_ = kArms;
+  }
+  if (streak_ >= s.hysteresis_epochs && since_switch_ > s.cooldown) {
+    committed_ = challenger_;
+    challenger_ = kArms;
+    streak_ = 0;
+    since_switch_ = 0;
+    ++switches_;
+  }
+}
+
+// ---- Site tuners -----------------------------------------------------------------------
+
+TunerSettings g_tune;
+std::atomic<uint32_t> g_policy[kMaxSites];  // 0: the default policy, else arm + 1
+
+namespace {
+
+struct SiteTuner {
+  Bandit bandit;
+  std::atomic<uint64_t> cycles{0}, fresh_pages{0};
+  std::atomic<uint32_t> allocs{0};
+  unsigned current = 0;     // the arm in use this epoch
+  double cost_ref = 0;      // the first epoch's cost (rewards are relative to it)
+  uint64_t epochs = 0;
+  double last_cost = 0;
+  // What the profile gave at start, so that saving adds only this run's trials.
+  Bandit::Arm loaded[kArms];
+  uint64_t loaded_epochs = 0;
+  bool from_profile = false;
+};
+
+pthread_mutex_t g_tuner_lock = PTHREAD_MUTEX_INITIALIZER;
+SiteTuner* g_tuners[kMaxSites];
+uint8_t* g_tuner_arena;
+size_t g_tuner_left;
+
+SiteTuner* tuner_new() {
+  size_t size = (sizeof(SiteTuner) + 63) & ~size_t{63};
+  if (g_tuner_left < size) {
+    void* p = mmap(nullptr, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return nullptr;
+    g_tuner_arena = static_cast<uint8_t*>(p);
+    g_tuner_left = 1 << 20;
+  }
+  SiteTuner* t = new (g_tuner_arena) SiteTuner();
+  g_tuner_arena += size;
+  g_tuner_left -= size;
+  return t;
+}
+
+SiteTuner* tuner_of(hak_site_t site) {
+  if (SiteTuner* t = __atomic_load_n(&g_tuners[site], __ATOMIC_ACQUIRE)) return t;
+  // The profile may know this site: its name is needed (which may allocate), so look it
+  // up before taking the lock.
+  const ProfileSite* prof = profile_find(hak_site_name(site));
+  pthread_mutex_lock(&g_tuner_lock);
+  SiteTuner* t = g_tuners[site];
+  if (!t && (t = tuner_new())) {
+    unsigned start = arm_of(kDefaultPolicy);
+    t->bandit.reset(start, g_seed ? g_seed + site : random_u64());
+    if (prof) {
+      t->bandit.set_committed(prof->committed < kArms ? prof->committed : start);
+      for (unsigned a = 0; a < kArms; ++a) t->bandit.arm(a) = t->loaded[a] = prof->arms[a];
+      t->cost_ref = prof->cost_ref;
+      t->epochs = t->loaded_epochs = prof->epochs;
+      t->from_profile = true;
+    }
+    t->current = t->bandit.choose(g_tune);
+    __atomic_store_n(&g_tuners[site], t, __ATOMIC_RELEASE);
+    g_policy[site].store(t->current + 1, std::memory_order_relaxed);
+  }
+  pthread_mutex_unlock(&g_tuner_lock);
+  return t;
+}
+
+void epoch_end(hak_site_t site, SiteTuner* t) {
+  uint64_t cyc = t->cycles.exchange(0, std::memory_order_relaxed);
+  uint64_t fresh = t->fresh_pages.exchange(0, std::memory_order_relaxed);
+  double held = static_cast<double>(bigcache_site_bytes(site)) / (1024.0 * 1024.0);
+  double n = g_tune.epoch_allocs;
+  double cost = (g_tune.w_time * static_cast<double>(cyc) / cycles_per_ns() +
+                 g_tune.w_fault * static_cast<double>(fresh) + g_tune.w_rss * held) / n;
+  pthread_mutex_lock(&g_tuner_lock);
+  if (t->cost_ref <= 0) t->cost_ref = cost > 0 ? cost : 1;
+  t->last_cost = cost;
+  t->bandit.update(t->current, reward_of(cost, t->cost_ref), g_tune);
+  t->current = t->bandit.choose(g_tune);
+  ++t->epochs;
+  g_policy[site].store(t->current + 1, std::memory_order_relaxed);
+  pthread_mutex_unlock(&g_tuner_lock);
+}
+
+}  // namespace
+
+Policy policy_for(hak_site_t site) {
+  uint32_t v = site < kMaxSites ? g_policy[site].load(std::memory_order_relaxed) : 0;
+  if (v) return policy_of_arm(v - 1);
+  // Untuned: the default policy at the process-wide threshold (hak_set_mmap_threshold).
+  Policy p = kDefaultPolicy;
+  size_t t = __atomic_load_n(&g_config.threshold, __ATOMIC_RELAXED);
+  p.step = 0;
+  while (p.step + 1u < kSteps && threshold_of(p) < t) ++p.step;
+  return p;
+}
+
+void policy_set(hak_site_t site, Policy p) {
+  if (site < kMaxSites) g_policy[site].store(arm_of(p) + 1, std::memory_order_relaxed);
+}
+
+void tune_alloc(hak_site_t site, uint64_t cycles, uint64_t fresh_pages) {
+  if (g_mode != kModeEvolving || site >= kMaxSites || tl_in_hook) return;
+  ++tl_in_hook;
+  if (SiteTuner* t = tuner_of(site)) {
+    t->cycles.fetch_add(cycles, std::memory_order_relaxed);
+    t->fresh_pages.fetch_add(fresh_pages, std::memory_order_relaxed);
+    if (t->allocs.fetch_add(1, std::memory_order_relaxed) + 1 == g_tune.epoch_allocs) {
+      t->allocs.store(0, std::memory_order_relaxed);
+      epoch_end(site, t);
+    }
+  }
+  --tl_in_hook;
+}
+
+void tune_free(hak_site_t site, uint64_t cycles) {
+  if (g_mode != kModeEvolving || site >= kMaxSites) return;
+  if (SiteTuner* t = __atomic_load_n(&g_tuners[site], __ATOMIC_ACQUIRE))
+    t->cycles.fetch_add(cycles, std::memory_order_relaxed);
+}
+
+void tuner_configure() {
+  // The kernel's THP setting: with "never", advice does nothing, so it is not explored.
+  int fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    char buf[128] = {};
+    ssize_t r = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (r > 0 && strstr(buf, "[never]")) g_tune.allow_thp = false;
+  }
+  if (const char* v = getenv("HAKMEM_THP")) {
+    if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0) g_tune.allow_thp = false;
+    else if (strcmp(v, "on") != 0 && strcmp(v, "1") != 0)
+      message("HAKMEM_THP=%s is not on or off; using %s", v, g_tune.allow_thp ? "on" : "off");
+  }
+  const char* v = getenv("HAKMEM_TUNE");
+  if (!v) return;
+  // "c=2,epoch=32,cooldown=8,hysteresis=0.08,streak=3,w_time=1,w_fault=250,w_rss=64"
+  for (const char* p = v; *p;) {
+    const char* eq = strchr(p, '=');
+    const char* comma = strchr(p, ',');
+    if (!comma) comma = p + strlen(p);
+    char* end = nullptr;
+    double x = eq && eq < comma ? strtod(eq + 1, &end) : 0;
+    size_t klen = eq && eq < comma ? static_cast<size_t>(eq - p) : 0;
+    auto key = [&](const char* k) { return strlen(k) == klen && strncmp(p, k, klen) == 0; };
+    bool ok = end == comma && x >= 0 && x < 1e12;
+    if (ok && key("c")) g_tune.c = x;
+    else if (ok && key("epoch") && x >= 1) g_tune.epoch_allocs = static_cast<unsigned>(x);
+    else if (ok && key("cooldown")) g_tune.cooldown = static_cast<unsigned>(x);
+    else if (ok && key("hysteresis")) g_tune.hysteresis = x;
+    else if (ok && key("streak") && x >= 1) g_tune.hysteresis_epochs = static_cast<unsigned>(x);
+    else if (ok && key("w_time")) g_tune.w_time = x;
+    else if (ok && key("w_fault")) g_tune.w_fault = x;
+    else if (ok && key("w_rss")) g_tune.w_rss = x;
+    else {
+      message("HAKMEM_TUNE=%s: cannot use the part starting at \"%s\"; it is ignored", v, p);
+      break;
+    }
+    p = *comma ? comma + 1 : comma;
+  }
+}
+
+bool tuner_state(hak_site_t site, TunerState* out) {
+  SiteTuner* t = site < kMaxSites ? __atomic_load_n(&g_tuners[site], __ATOMIC_ACQUIRE) : nullptr;
+  if (!t) return false;
+  pthread_mutex_lock(&g_tuner_lock);
+  out->committed = t->bandit.committed();
+  out->current = t->current;
+  out->epochs = t->epochs;
+  out->switches = t->bandit.switches();
+  out->cost_ref = t->cost_ref;
+  out->last_cost = t->last_cost;
+  out->from_profile = t->from_profile;
+  for (unsigned a = 0; a < kArms; ++a) out->arms[a] = t->bandit.arm(a);
+  for (unsigned a = 0; a < kArms; ++a) out->loaded[a] = t->loaded[a];
+  out->loaded_epochs = t->loaded_epochs;
+  pthread_mutex_unlock(&g_tuner_lock);
+  return true;
+}
+
+void tuner_fork(int phase) {
+  if (phase == 0) pthread_mutex_lock(&g_tuner_lock);
+  else if (phase == 1) pthread_mutex_unlock(&g_tuner_lock);
+  else pthread_mutex_init(&g_tuner_lock, nullptr);
+}
+
+}  // namespace hak

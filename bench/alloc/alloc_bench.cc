@@ -1,0 +1,970 @@
+// alloc_bench: six allocator workloads, each printing one JSON line of metrics.
+//
+//   alloc_bench WORKLOAD [--ops N] [--seconds S] [--threads N] [--live N] [--seed N] ...
+//
+// The program uses only the standard malloc/free/realloc (and what std::thread needs), so
+// every allocator — glibc, or hakmem, jemalloc, mimalloc, tcmalloc by LD_PRELOAD — is
+// applied the same way. Its own bookkeeping (slot arrays, batch queues) comes from mmap,
+// so the allocator under test sees only the workload. Each workload is deterministic for
+// a seed, touches the memory it gets, checks every block before freeing it, and keeps
+// I/O out of the timed region. The "allocator" field names the library whose mapping (in
+// /proc/self/maps) holds the address `malloc` resolves to: proof that a preload took.
+//
+// Workloads (bench/alloc/README.md has the why of each):
+//   churn       one thread, 8 B-4 KiB, live blocks replaced at random (1 in 8 by realloc)
+//   larson      threads replace random blocks of a slot array; each round a new thread
+//               takes over the array and frees its exited predecessor's blocks
+//   prodcons    producers allocate and write blocks, consumers read and free them
+//   falseshare  cache-scratch: one thread allocates small blocks, others free them and
+//               then allocate and write small blocks of their own, intensively
+//   large       256 KiB-4 MiB blocks: allocate, touch every page, free; a few stay live
+//   peak        ~512 MiB of small and medium blocks, all freed, then ~300 ms of light
+//               activity; RSS after that is what the allocator kept
+#include <dlfcn.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <new>
+#include <thread>
+#include <vector>
+
+namespace {
+
+// ---- Errors ----------------------------------------------------------------------------
+
+[[noreturn]] void die(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("alloc_bench: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  exit(1);
+}
+
+// ---- Random numbers: splitmix64, fast and good enough to pick sizes and slots ----------
+
+struct Rng {
+  uint64_t s;
+  explicit Rng(uint64_t seed) : s(seed) {}
+  uint64_t next() {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [0, n).
+  uint64_t below(uint64_t n) {
+    return static_cast<uint64_t>((static_cast<unsigned __int128>(next()) * n) >> 64);
+  }
+  // Uniform in [lo, hi].
+  size_t range(size_t lo, size_t hi) { return lo + below(hi - lo + 1); }
+  // Log-uniform in [lo, hi]: as many blocks per octave, the shape of real size mixes.
+  size_t log_range(size_t lo, size_t hi) {
+    double u = static_cast<double>(next() >> 11) * 0x1.0p-53;
+    double l = log(static_cast<double>(lo)), h = log(static_cast<double>(hi));
+    auto n = static_cast<size_t>(exp(l + u * (h - l)));
+    return n < lo ? lo : n > hi ? hi : n;
+  }
+};
+
+uint64_t mix(uint64_t a, uint64_t b) {
+  Rng r(a * 0xD6E8FEB86659FD93ull ^ b);
+  return r.next() | 1;  // never 0, so a zeroed block never passes a check
+}
+
+// The size mix of a typical C/C++ program: ~60% <= 64 B, ~25% <= 256 B, ~10% <= 1 KiB,
+// ~5% <= 4 KiB.
+size_t mixed_size(Rng& rng) {
+  uint64_t r = rng.below(100);
+  if (r < 60) return rng.range(8, 64);
+  if (r < 85) return rng.range(65, 256);
+  if (r < 95) return rng.range(257, 1024);
+  return rng.range(1025, 4096);
+}
+
+// ---- Block contents: written whole, checked at the head, middle and tail ---------------
+//
+// A block of n >= 8 bytes holds its 8-byte tag at the head and (n >= 16) at the tail, and
+// the tag's low byte everywhere else. A check reads those three places.
+
+uint8_t expected_byte(size_t i, size_t n, uint64_t tag) {
+  if (i < 8) return static_cast<uint8_t>(tag >> (8 * i));
+  if (n >= 16 && i >= n - 8) return static_cast<uint8_t>(tag >> (8 * (i - (n - 8))));
+  return static_cast<uint8_t>(tag);
+}
+
+void fill_block(void* p, size_t n, uint64_t tag) {
+  auto* b = static_cast<uint8_t*>(p);
+  memset(b, static_cast<uint8_t>(tag), n);
+  memcpy(b, &tag, 8);
+  if (n >= 16) memcpy(b + n - 8, &tag, 8);
+}
+
+[[noreturn]] void corrupted(const char* where, const void* p, size_t n, uint64_t tag) {
+  die("%s: block %p of %zu bytes does not hold what was written (tag %016llx): corruption", where,
+      p, n, static_cast<unsigned long long>(tag));
+}
+
+// Returns the head word, for a checksum that keeps the reads alive.
+uint64_t check_block(const void* p, size_t n, uint64_t tag, const char* where) {
+  const auto* b = static_cast<const uint8_t*>(p);
+  uint64_t head, tail = tag;
+  memcpy(&head, b, 8);
+  if (n >= 16) memcpy(&tail, b + n - 8, 8);
+  if (head != tag || tail != tag || b[n / 2] != expected_byte(n / 2, n, tag))
+    corrupted(where, p, n, tag);
+  return head;
+}
+
+// The whole block, byte by byte: what a consumer that reads its messages does.
+uint64_t read_block(const void* p, size_t n, uint64_t tag, const char* where) {
+  const auto* b = static_cast<const uint8_t*>(p);
+  uint64_t sum = 0;
+  for (size_t i = 0; i < n; ++i) sum += b[i];
+  check_block(p, n, tag, where);
+  uint64_t want = 0;
+  for (size_t i = 0; i < 8; ++i) want += expected_byte(i, n, tag);
+  if (n >= 16)
+    for (size_t i = n - 8; i < n; ++i) want += expected_byte(i, n, tag);
+  want += (n - (n >= 16 ? 16 : 8)) * static_cast<uint8_t>(tag);
+  if (sum != want) corrupted(where, p, n, tag);
+  return sum;
+}
+
+// Large blocks: one word per 4 KiB page (every page the block spans gets written), plus
+// the tail word.
+constexpr size_t kPage = 4096;
+
+void fill_pages(void* p, size_t n, uint64_t tag) {
+  auto* b = static_cast<uint8_t*>(p);
+  for (size_t off = 0; off + 8 <= n; off += kPage) {
+    uint64_t w = tag ^ off;
+    memcpy(b + off, &w, 8);
+  }
+  memcpy(b + n - 8, &tag, 8);
+}
+
+uint64_t check_pages(const void* p, size_t n, uint64_t tag, const char* where) {
+  const auto* b = static_cast<const uint8_t*>(p);
+  uint64_t sum = 0, w;
+  for (size_t off = 0; off + 8 <= n; off += kPage) {
+    memcpy(&w, b + off, 8);
+    // A page word that the tail word overlaps holds part of the tail instead.
+    if (off + 8 <= n - 8 && w != (tag ^ off)) corrupted(where, p, n, tag);
+    sum += w;
+  }
+  memcpy(&w, b + n - 8, 8);
+  if (w != tag) corrupted(where, p, n, tag);
+  return sum + w;
+}
+
+// ---- Bookkeeping memory straight from the OS, so the allocator under test never sees it
+
+template <class T>
+class OsArray {
+ public:
+  explicit OsArray(size_t n) : n_(n), bytes_((n * sizeof(T) + kPage - 1) / kPage * kPage) {
+    void* p = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) die("mmap of %zu bytes for bookkeeping failed", bytes_);
+    p_ = static_cast<T*>(p);
+    memset(p, 0, bytes_);  // fault it in now, outside any timed region
+  }
+  ~OsArray() { release(); }
+  OsArray(const OsArray&) = delete;
+  OsArray& operator=(const OsArray&) = delete;
+  void release() {
+    if (p_) munmap(p_, bytes_);
+    p_ = nullptr;
+  }
+  T& operator[](size_t i) { return p_[i]; }
+  size_t size() const { return n_; }
+
+ private:
+  T* p_ = nullptr;
+  size_t n_, bytes_;
+};
+
+struct Slot {
+  void* p;
+  size_t n;
+  uint64_t tag;
+};
+
+// ---- Measuring -------------------------------------------------------------------------
+
+double now_s() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+void sleep_s(double s) {
+  timespec ts{static_cast<time_t>(s), static_cast<long>((s - floor(s)) * 1e9)};
+  while (nanosleep(&ts, &ts) != 0) {
+  }
+}
+
+struct Usage {
+  double wall = 0, cpu = 0;
+  long minflt = 0, majflt = 0;
+};
+
+Usage usage_now() {
+  rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  Usage u;
+  u.wall = now_s();
+  u.cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+  u.minflt = ru.ru_minflt;
+  u.majflt = ru.ru_majflt;
+  return u;
+}
+
+Usage usage_since(const Usage& start) {
+  Usage u = usage_now();
+  u.wall -= start.wall;
+  u.cpu -= start.cpu;
+  u.minflt -= start.minflt;
+  u.majflt -= start.majflt;
+  return u;
+}
+
+long rss_kb() {
+  FILE* f = fopen("/proc/self/statm", "r");
+  long size = 0, resident = 0;
+  if (!f || fscanf(f, "%ld %ld", &size, &resident) != 2) die("cannot read /proc/self/statm");
+  fclose(f);
+  return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+// The high-water mark of this process's memory. Not getrusage's ru_maxrss: that one keeps
+// the peak of the image the process was exec'd from (a Python runner's 17 MiB, say).
+long peak_rss_kb() {
+  FILE* f = fopen("/proc/self/status", "r");
+  if (!f) die("cannot read /proc/self/status");
+  char line[256];
+  long kb = -1;
+  while (kb < 0 && fgets(line, sizeof line, f))
+    if (sscanf(line, "VmHWM: %ld kB", &kb) != 1) kb = -1;
+  fclose(f);
+  if (kb < 0) die("no VmHWM in /proc/self/status");
+  return kb;
+}
+
+// ---- Which allocator serves malloc -----------------------------------------------------
+
+struct AllocatorId {
+  char name[32] = "unknown";
+  char path[512] = "";
+};
+
+// The mapping that holds the address `malloc` resolves to names the allocator.
+AllocatorId detect_allocator() {
+  AllocatorId id;
+  auto addr = reinterpret_cast<uintptr_t>(dlsym(RTLD_DEFAULT, "malloc"));
+  FILE* f = fopen("/proc/self/maps", "r");
+  if (!f) die("cannot read /proc/self/maps");
+  char line[1024];
+  while (fgets(line, sizeof line, f)) {
+    unsigned long lo, hi;
+    int off = 0;
+    if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &off) < 2 || off == 0) continue;
+    if (addr < lo || addr >= hi) continue;
+    char* path = line + off;
+    path[strcspn(path, "\n")] = 0;
+    snprintf(id.path, sizeof id.path, "%s", path);
+    break;
+  }
+  fclose(f);
+  static const struct {
+    const char* needle;
+    const char* name;
+  } known[] = {{"libhakmem", "hakmem"},        {"libmimalloc", "mimalloc"},
+               {"libjemalloc", "jemalloc"},    {"libtcmalloc", "tcmalloc"},
+               {"libc_malloc_debug", "glibc"}, {"/libc.so", "glibc"}};
+  for (const auto& k : known)
+    if (strstr(id.path, k.needle)) {
+      snprintf(id.name, sizeof id.name, "%s", k.name);
+      break;
+    }
+  return id;
+}
+
+// ---- Options and the result line -------------------------------------------------------
+
+struct Options {
+  uint64_t ops = 0;          // churn, large: operations; 0 = the workload's default
+  double seconds = 0;        // larson, prodcons: duration
+  unsigned threads = 0;      // larson, falseshare; prodcons: producers (= consumers)
+  size_t live = 0;           // live blocks (per thread for larson)
+  uint64_t round_ops = 0;    // larson: operations before a thread hands over its array
+  uint64_t iterations = 0;   // falseshare: allocations per thread
+  uint64_t repetitions = 0;  // falseshare: write passes over each block
+  size_t size_mb = 0;        // peak: megabytes allocated
+  double idle_ms = 0;        // peak: light activity after the release
+  uint64_t seed = 42;
+};
+
+class Result {
+ public:
+  explicit Result(const char* workload) : workload_(workload) {}
+  void set(const char* key, double v) { add(key, v, true); }
+  void set_int(const char* key, long long v) { add(key, static_cast<double>(v), false); }
+  void print(const AllocatorId& id) const {
+    printf("{\"workload\":\"%s\",\"allocator\":\"%s\",\"malloc_from\":\"", workload_, id.name);
+    for (const char* c = id.path; *c; ++c) {
+      if (*c == '"' || *c == '\\') putchar('\\');
+      if (static_cast<unsigned char>(*c) >= 0x20) putchar(*c);
+    }
+    putchar('"');
+    for (int i = 0; i < count_; ++i) {
+      if (fields_[i].real)
+        printf(",\"%s\":%.6g", fields_[i].key, fields_[i].v);
+      else
+        printf(",\"%s\":%lld", fields_[i].key, static_cast<long long>(fields_[i].v));
+    }
+    printf("}\n");
+  }
+
+  // The common metrics of a timed region with `ops` operations.
+  void timed(const Usage& u, uint64_t ops) {
+    set("seconds", u.wall);
+    set_int("ops", static_cast<long long>(ops));
+    set("ops_per_s", u.wall > 0 ? static_cast<double>(ops) / u.wall : 0);
+    set("cpu_seconds", u.cpu);
+    set_int("minflt", u.minflt);
+    set_int("majflt", u.majflt);
+  }
+
+ private:
+  struct Field {
+    const char* key;
+    double v;
+    bool real;
+  };
+  void add(const char* key, double v, bool real) {
+    if (count_ == kMax) die("too many result fields");
+    fields_[count_++] = {key, v, real};
+  }
+  static constexpr int kMax = 32;
+  const char* workload_;
+  Field fields_[kMax];
+  int count_ = 0;
+};
+
+// ---- churn -----------------------------------------------------------------------------
+
+void churn(const Options& o, Result& res) {
+  const uint64_t ops = o.ops ? o.ops : 20'000'000;
+  const size_t live = o.live ? o.live : 16384;
+  Rng rng(o.seed);
+  OsArray<Slot> slots(live);
+  uint64_t gen = 0, sum = 0;
+  auto fresh = [&](Slot& s) {
+    s.n = mixed_size(rng);
+    s.tag = mix(o.seed, ++gen);
+    s.p = malloc(s.n);
+    if (!s.p) die("churn: malloc(%zu) failed", s.n);
+    fill_block(s.p, s.n, s.tag);
+  };
+  for (size_t i = 0; i < live; ++i) fresh(slots[i]);
+
+  Usage start = usage_now();
+  for (uint64_t i = 0; i < ops; ++i) {
+    Slot& s = slots[rng.below(live)];
+    sum += check_block(s.p, s.n, s.tag, "churn");
+    if (rng.below(8) == 0) {
+      // realloc: the common prefix must survive; then the block is rewritten as new.
+      size_t n = mixed_size(rng), keep = n < s.n ? n : s.n;
+      void* p = realloc(s.p, n);
+      if (!p) die("churn: realloc(%zu) failed", n);
+      const auto* b = static_cast<const uint8_t*>(p);
+      if (memcmp(b, &s.tag, 8) != 0 || b[keep - 1] != expected_byte(keep - 1, s.n, s.tag))
+        corrupted("churn realloc", p, n, s.tag);
+      s.p = p;
+      s.n = n;
+      s.tag = mix(o.seed, ++gen);
+      fill_block(s.p, s.n, s.tag);
+    } else {
+      free(s.p);
+      fresh(s);
+    }
+  }
+  Usage u = usage_since(start);
+
+  for (size_t i = 0; i < live; ++i) {
+    sum += check_block(slots[i].p, slots[i].n, slots[i].tag, "churn");
+    free(slots[i].p);
+  }
+  res.timed(u, ops);
+  res.set_int("live", static_cast<long long>(live));
+  res.set_int("check", static_cast<long long>(sum & 0xffffffffff));
+}
+
+// ---- larson ----------------------------------------------------------------------------
+//
+// Larson & Krishnan's server simulation. Each lane is a slot array worked on by a chain
+// of threads: a thread replaces random blocks (8-1000 B) for a round, then starts its
+// successor on the same array and exits. The successor frees blocks that the exited
+// thread allocated, so an allocator must handle frees into a dead thread's heap.
+
+struct alignas(64) LarsonLane {
+  Slot* slots;
+  size_t nslots;
+  uint64_t round_ops;
+  uint64_t seed;
+  Rng rng{0};
+  uint64_t gen = 0, ops = 0, rounds = 0, sum = 0;
+  pthread_t pred{};  // the previous thread of this lane, joined by its successor
+  bool has_pred = false;
+  std::atomic<bool>* stop;
+  std::mutex* done_mu;
+  std::condition_variable* done_cv;
+  int* done;
+};
+
+void* larson_thread(void* arg) {
+  auto* lane = static_cast<LarsonLane*>(arg);
+  const pthread_t pred = lane->pred;
+  const bool has_pred = lane->has_pred;
+  for (uint64_t i = 0; i < lane->round_ops; ++i) {
+    if ((i & 1023) == 0 && lane->stop->load(std::memory_order_relaxed)) break;
+    Slot& s = lane->slots[lane->rng.below(lane->nslots)];
+    lane->sum += check_block(s.p, s.n, s.tag, "larson");
+    free(s.p);
+    s.n = lane->rng.range(8, 1000);
+    s.tag = mix(lane->seed, ++lane->gen);
+    s.p = malloc(s.n);
+    if (!s.p) die("larson: malloc(%zu) failed", s.n);
+    fill_block(s.p, s.n, s.tag);
+    ++lane->ops;
+  }
+  ++lane->rounds;
+  if (has_pred) pthread_join(pred, nullptr);
+  lane->pred = pthread_self();
+  lane->has_pred = true;
+  if (lane->stop->load(std::memory_order_relaxed)) {
+    std::lock_guard<std::mutex> lk(*lane->done_mu);
+    ++*lane->done;
+    lane->done_cv->notify_one();
+    return nullptr;
+  }
+  // From here on the lane belongs to the successor.
+  pthread_t next;
+  if (pthread_create(&next, nullptr, larson_thread, lane) != 0) die("larson: pthread_create");
+  return nullptr;
+}
+
+void larson(const Options& o, Result& res) {
+  const unsigned threads = o.threads ? o.threads : 4;
+  const size_t per = o.live ? o.live : 5000;
+  const double seconds = o.seconds > 0 ? o.seconds : 2.0;
+  OsArray<Slot> slots(per * threads);
+  OsArray<LarsonLane> lanes(threads);
+  std::atomic<bool> stop{false};
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  int done = 0;
+  // As in the original, the main thread allocates the first blocks: the lanes' first
+  // frees are already cross-thread.
+  Rng init(o.seed);
+  for (size_t i = 0; i < per * threads; ++i) {
+    Slot& s = slots[i];
+    s.n = init.range(8, 1000);
+    s.tag = mix(o.seed, ~i);
+    s.p = malloc(s.n);
+    if (!s.p) die("larson: malloc failed");
+    fill_block(s.p, s.n, s.tag);
+  }
+  for (unsigned t = 0; t < threads; ++t) {
+    LarsonLane* lane = new (&lanes[t]) LarsonLane;
+    lane->slots = &slots[t * per];
+    lane->nslots = per;
+    lane->round_ops = o.round_ops ? o.round_ops : 10 * per;
+    lane->seed = o.seed + 1000 * (t + 1);
+    lane->rng = Rng(lane->seed);
+    lane->stop = &stop;
+    lane->done_mu = &done_mu;
+    lane->done_cv = &done_cv;
+    lane->done = &done;
+  }
+
+  Usage start = usage_now();
+  for (unsigned t = 0; t < threads; ++t) {
+    pthread_t th;
+    if (pthread_create(&th, nullptr, larson_thread, &lanes[t]) != 0) die("pthread_create");
+  }
+  sleep_s(seconds);
+  stop.store(true, std::memory_order_relaxed);
+  {
+    std::unique_lock<std::mutex> lk(done_mu);
+    done_cv.wait(lk, [&] { return done == static_cast<int>(threads); });
+  }
+  for (unsigned t = 0; t < threads; ++t) pthread_join(lanes[t].pred, nullptr);
+  Usage u = usage_since(start);
+
+  uint64_t ops = 0, rounds = 0, sum = 0;
+  for (unsigned t = 0; t < threads; ++t) {
+    ops += lanes[t].ops;
+    rounds += lanes[t].rounds;
+    sum += lanes[t].sum;
+  }
+  for (size_t i = 0; i < per * threads; ++i) {
+    sum += check_block(slots[i].p, slots[i].n, slots[i].tag, "larson");
+    free(slots[i].p);
+  }
+  res.timed(u, ops);
+  res.set_int("threads", threads);
+  res.set_int("thread_rounds", static_cast<long long>(rounds));
+  res.set_int("check", static_cast<long long>(sum & 0xffffffffff));
+}
+
+// ---- prodcons --------------------------------------------------------------------------
+//
+// Producers allocate and write blocks in batches of 64 and queue the batches; consumers
+// take any batch, read every byte of every block and free it: all frees are cross-thread.
+// The queue is bounded (producers wait when it is full), so memory stays bounded too.
+
+constexpr int kBatch = 64;
+
+struct Batch {
+  int count;
+  Slot blocks[kBatch];
+};
+
+class BatchQueue {
+ public:
+  explicit BatchQueue(size_t batches) : pool_(batches), full_(batches), empty_(batches) {
+    for (size_t i = 0; i < batches; ++i) empty_.push(&pool_[i]);
+  }
+  Batch* take_empty() { return take(empty_, cv_empty_); }
+  Batch* take_full() { return take(full_, cv_full_); }
+  void put_full(Batch* b) { put(full_, cv_full_, b); }
+  void put_empty(Batch* b) { put(empty_, cv_empty_, b); }
+  void close() {
+    std::lock_guard<std::mutex> lk(mu_);
+    closed_ = true;
+    cv_full_.notify_all();
+    cv_empty_.notify_all();
+  }
+
+ private:
+  struct Ring {
+    explicit Ring(size_t cap) : items(cap) {}
+    OsArray<Batch*> items;
+    size_t head = 0, count = 0;
+    void push(Batch* b) { items[(head + count++) % items.size()] = b; }
+    Batch* pop() {
+      Batch* b = items[head];
+      head = (head + 1) % items.size();
+      --count;
+      return b;
+    }
+  };
+  // nullptr once the queue is closed and `r` is empty.
+  Batch* take(Ring& r, std::condition_variable& cv) {
+    std::unique_lock<std::mutex> lk(mu_);
+    cv.wait(lk, [&] { return r.count > 0 || closed_; });
+    return r.count > 0 ? r.pop() : nullptr;
+  }
+  void put(Ring& r, std::condition_variable& cv, Batch* b) {
+    std::lock_guard<std::mutex> lk(mu_);
+    r.push(b);
+    cv.notify_one();
+  }
+  std::mutex mu_;
+  std::condition_variable cv_full_, cv_empty_;
+  bool closed_ = false;
+  OsArray<Batch> pool_;
+  Ring full_, empty_;
+};
+
+void prodcons(const Options& o, Result& res) {
+  const unsigned pairs = o.threads ? o.threads : 2;
+  const double seconds = o.seconds > 0 ? o.seconds : 2.0;
+  BatchQueue queue(8 * pairs);
+  std::atomic<bool> stop{false};
+  struct alignas(64) Counter {
+    uint64_t ops = 0, sum = 0;
+  };
+  OsArray<Counter> produced(pairs), consumed(pairs);
+  std::vector<std::thread> producers, consumers;
+  producers.reserve(pairs);
+  consumers.reserve(pairs);
+
+  Usage start = usage_now();
+  for (unsigned t = 0; t < pairs; ++t) {
+    producers.emplace_back([&, t] {
+      Rng rng(o.seed + 7919 * (t + 1));
+      uint64_t gen = 0;
+      while (!stop.load(std::memory_order_relaxed)) {
+        Batch* b = queue.take_empty();
+        if (!b) break;
+        for (int i = 0; i < kBatch; ++i) {
+          Slot& s = b->blocks[i];
+          s.n = mixed_size(rng);
+          s.tag = mix(o.seed + t, ++gen);
+          s.p = malloc(s.n);
+          if (!s.p) die("prodcons: malloc(%zu) failed", s.n);
+          fill_block(s.p, s.n, s.tag);
+        }
+        b->count = kBatch;
+        produced[t].ops += kBatch;
+        queue.put_full(b);
+      }
+    });
+    consumers.emplace_back([&, t] {
+      while (Batch* b = queue.take_full()) {
+        for (int i = 0; i < b->count; ++i) {
+          Slot& s = b->blocks[i];
+          consumed[t].sum += read_block(s.p, s.n, s.tag, "prodcons");
+          free(s.p);
+        }
+        consumed[t].ops += static_cast<uint64_t>(b->count);
+        queue.put_empty(b);
+      }
+    });
+  }
+  sleep_s(seconds);
+  stop.store(true, std::memory_order_relaxed);
+  for (auto& th : producers) th.join();
+  // Producers are done; consumers drain what is queued, then see the queue closed. A
+  // producer waiting for an empty batch cannot exist any more, so closing is safe.
+  queue.close();
+  for (auto& th : consumers) th.join();
+  Usage u = usage_since(start);
+
+  uint64_t made = 0, freed = 0, sum = 0;
+  for (unsigned t = 0; t < pairs; ++t) {
+    made += produced[t].ops;
+    freed += consumed[t].ops;
+    sum += consumed[t].sum;
+  }
+  if (made != freed)
+    die("prodcons: %llu blocks made but %llu freed", static_cast<unsigned long long>(made),
+        static_cast<unsigned long long>(freed));
+  res.timed(u, freed);
+  res.set_int("producers", pairs);
+  res.set_int("consumers", pairs);
+  res.set_int("check", static_cast<long long>(sum & 0xffffffffff));
+}
+
+// ---- falseshare ------------------------------------------------------------------------
+//
+// Hoard's cache-scratch: the main thread allocates one small block per worker (neighbours
+// on one cache line in every allocator) and hands them out. Each worker frees its block,
+// then repeatedly allocates a block of the same size, writes it many times and frees it.
+// An allocator that gives a worker back the block just freed (or its cache-line
+// neighbour) makes workers on different cores write to one cache line.
+
+void falseshare(const Options& o, Result& res) {
+  const unsigned threads = o.threads ? o.threads : 4;
+  const uint64_t iterations = o.iterations ? o.iterations : 1000;
+  const uint64_t repetitions = o.repetitions ? o.repetitions : 20000;
+  constexpr size_t kSize = 8;
+  OsArray<uint8_t*> given(threads);
+  for (unsigned t = 0; t < threads; ++t) {
+    given[t] = static_cast<uint8_t*>(malloc(kSize));
+    if (!given[t]) die("falseshare: malloc failed");
+    memset(given[t], 0, kSize);
+  }
+  struct alignas(64) Out {
+    uint64_t sum = 0;
+    uintptr_t line = 0;  // the cache line of the worker's first block
+  };
+  OsArray<Out> out(threads);
+  std::vector<std::thread> workers;
+  workers.reserve(threads);
+
+  Usage start = usage_now();
+  for (unsigned t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      free(given[t]);
+      uint64_t sum = 0;
+      for (uint64_t i = 0; i < iterations; ++i) {
+        auto* p = static_cast<uint8_t*>(malloc(kSize));
+        if (!p) die("falseshare: malloc failed");
+        if (i == 0) out[t].line = reinterpret_cast<uintptr_t>(p) / 64;
+        volatile uint8_t* v = p;  // every write reaches memory, as in the original
+        uint8_t first[kSize];
+        for (size_t k = 0; k < kSize; ++k) first[k] = v[k];
+        for (uint64_t r = 0; r < repetitions; ++r)
+          for (size_t k = 0; k < kSize; ++k) v[k] = static_cast<uint8_t>(v[k] + k + 1);
+        // Byte k went up by k+1 on every pass: anything else means another thread wrote
+        // into this block.
+        for (size_t k = 0; k < kSize; ++k) {
+          if (v[k] != static_cast<uint8_t>(first[k] + repetitions * (k + 1)))
+            corrupted("falseshare", p, kSize, 0);
+          sum += v[k];
+        }
+        free(p);
+      }
+      out[t].sum = sum;
+    });
+  }
+  for (auto& th : workers) th.join();
+  Usage u = usage_since(start);
+
+  // Diagnosis: workers whose first block shares a cache line with another worker's first
+  // block or with the block another worker was given (and may have got back).
+  uint64_t sum = 0;
+  long shared = 0;
+  for (unsigned t = 0; t < threads; ++t) {
+    sum += out[t].sum;
+    bool hit = false;
+    for (unsigned s = 0; s < threads; ++s)
+      if (s != t &&
+          (out[s].line == out[t].line || reinterpret_cast<uintptr_t>(given[s]) / 64 == out[t].line))
+        hit = true;
+    shared += hit;
+  }
+  res.timed(u, iterations * repetitions * kSize * threads);
+  res.set_int("threads", threads);
+  res.set_int("workers_on_shared_lines", shared);
+  res.set_int("check", static_cast<long long>(sum));
+}
+
+// ---- large -----------------------------------------------------------------------------
+
+void large(const Options& o, Result& res) {
+  const uint64_t ops = o.ops ? o.ops : 2000;
+  const size_t live = o.live ? o.live : 4;
+  Rng rng(o.seed);
+  OsArray<Slot> slots(live);
+  uint64_t gen = 0, sum = 0, bytes = 0;
+  auto fresh = [&](Slot& s) {
+    s.n = rng.log_range(256 << 10, 4 << 20);
+    s.tag = mix(o.seed, ++gen);
+    s.p = malloc(s.n);
+    if (!s.p) die("large: malloc(%zu) failed", s.n);
+    fill_pages(s.p, s.n, s.tag);
+    bytes += s.n;
+  };
+  for (size_t i = 0; i < live; ++i) fresh(slots[i]);
+
+  Usage start = usage_now();
+  for (uint64_t i = 0; i < ops; ++i) {
+    Slot& s = slots[rng.below(live)];
+    sum += check_pages(s.p, s.n, s.tag, "large");
+    free(s.p);
+    fresh(s);
+  }
+  Usage u = usage_since(start);
+
+  for (size_t i = 0; i < live; ++i) {
+    sum += check_pages(slots[i].p, slots[i].n, slots[i].tag, "large");
+    free(slots[i].p);
+  }
+  res.timed(u, ops);
+  res.set("faults_per_op", static_cast<double>(u.minflt + u.majflt) / static_cast<double>(ops));
+  res.set_int("mib_allocated", static_cast<long long>(bytes >> 20));
+  res.set_int("check", static_cast<long long>(sum & 0xffffffffff));
+}
+
+// ---- peak ------------------------------------------------------------------------------
+//
+// A program's big phase: ~512 MiB in small (16-512 B) and medium (1-128 KiB) blocks, half
+// the bytes each, all written; then everything freed in random order; then the program
+// goes on lightly (a small working set replaced ~100 times a millisecond) for ~300 ms, as
+// a server between requests would. The RSS after that is what the allocator kept.
+
+// Half the bytes in each class: the next block is small while small ones hold no more.
+size_t peak_size(Rng& rng, uint64_t& small_bytes, uint64_t& medium_bytes) {
+  size_t n = small_bytes <= medium_bytes ? rng.range(16, 512) : rng.log_range(1024, 128 << 10);
+  (n <= 512 ? small_bytes : medium_bytes) += n;
+  return n;
+}
+
+// 16 bytes a block: with ~1 M blocks the bookkeeping is 16 MiB, the same for everyone.
+struct PeakBlock {
+  void* p;
+  uint32_t n, id;
+};
+
+void peak(const Options& o, Result& res) {
+  const uint64_t target = static_cast<uint64_t>(o.size_mb ? o.size_mb : 512) << 20;
+  const double idle_s = (o.idle_ms > 0 ? o.idle_ms : 300) / 1000.0;
+  const uint64_t seed = o.seed;
+  auto tag_of = [seed](uint64_t id) { return mix(seed, id); };
+  // A dry run of the size sequence gives the block count, so the bookkeeping is exact
+  // and faulted in before the clock starts.
+  size_t count = 0;
+  {
+    Rng dry(seed);
+    uint64_t small = 0, medium = 0;
+    while (small + medium < target) peak_size(dry, small, medium), ++count;
+  }
+  OsArray<PeakBlock> blocks(count);
+  Rng rng(seed);
+  uint64_t small_bytes = 0, medium_bytes = 0, sum = 0;
+  const long rss_start = rss_kb();
+
+  Usage start = usage_now();
+  for (size_t i = 0; i < count; ++i) {
+    PeakBlock& b = blocks[i];
+    b.n = static_cast<uint32_t>(peak_size(rng, small_bytes, medium_bytes));
+    b.id = static_cast<uint32_t>(i);
+    b.p = malloc(b.n);
+    if (!b.p) die("peak: malloc(%u) failed", b.n);
+    fill_block(b.p, b.n, tag_of(b.id));
+  }
+  Usage alloc = usage_since(start);
+  const long rss_peak = rss_kb();
+
+  for (size_t i = count; i > 1; --i) {  // Fisher-Yates: free in random order
+    size_t j = rng.below(i);
+    PeakBlock tmp = blocks[i - 1];
+    blocks[i - 1] = blocks[j];
+    blocks[j] = tmp;
+  }
+  Usage mid = usage_now();
+  for (size_t i = 0; i < count; ++i) {
+    sum += check_block(blocks[i].p, blocks[i].n, tag_of(blocks[i].id), "peak");
+    free(blocks[i].p);
+  }
+  Usage release = usage_since(mid);
+  blocks.release();
+  const long rss_freed = rss_kb();
+
+  // Light activity: 1000 live blocks of the same mix, 100 replacements per millisecond.
+  // Its checks stay out of the checksum: timing decides how many there are.
+  constexpr size_t kLive = 1000;
+  OsArray<Slot> work(kLive);
+  uint64_t light_ops = 0, small_w = 0, medium_w = 0;
+  const double light_start = now_s();
+  while (now_s() - light_start < idle_s) {
+    for (int k = 0; k < 100; ++k) {
+      Slot& s = work[rng.below(kLive)];
+      if (s.p) {
+        check_block(s.p, s.n, s.tag, "peak (light)");
+        free(s.p);
+      }
+      s.n = peak_size(rng, small_w, medium_w);
+      s.tag = tag_of(count + ++light_ops);
+      s.p = malloc(s.n);
+      if (!s.p) die("peak: malloc(%zu) failed", s.n);
+      fill_block(s.p, s.n, s.tag);
+    }
+    sleep_s(0.001);
+  }
+  const long rss_after = rss_kb();
+  for (size_t i = 0; i < kLive; ++i)
+    if (work[i].p) {
+      check_block(work[i].p, work[i].n, work[i].tag, "peak (light)");
+      free(work[i].p);
+    }
+
+  Usage total = alloc;
+  total.wall += release.wall;
+  total.cpu += release.cpu;
+  total.minflt += release.minflt;
+  total.majflt += release.majflt;
+  res.timed(total, count);
+  res.set("alloc_seconds", alloc.wall);
+  res.set("free_seconds", release.wall);
+  res.set_int("mib_allocated", static_cast<long long>((small_bytes + medium_bytes) >> 20));
+  res.set_int("bookkeeping_kb", static_cast<long long>(count * sizeof(PeakBlock) >> 10));
+  res.set_int("rss_start_kb", rss_start);
+  res.set_int("rss_peak_kb", rss_peak);
+  res.set_int("rss_freed_kb", rss_freed);
+  res.set_int("rss_after_kb", rss_after);
+  res.set_int("light_ops", static_cast<long long>(light_ops));
+  res.set_int("check", static_cast<long long>(sum & 0xffffffffff));
+}
+
+// ---- main ------------------------------------------------------------------------------
+
+struct Workload {
+  const char* name;
+  void (*run)(const Options&, Result&);
+};
+constexpr Workload kWorkloads[] = {{"churn", churn},       {"larson", larson},
+                                   {"prodcons", prodcons}, {"falseshare", falseshare},
+                                   {"large", large},       {"peak", peak}};
+
+[[noreturn]] void usage() {
+  fprintf(stderr,
+          "usage: alloc_bench WORKLOAD [options]\n"
+          "workloads: churn larson prodcons falseshare large peak\n"
+          "options (0 or absent = the workload's default):\n"
+          "  --ops N          churn, large: operations in the timed region\n"
+          "  --seconds S      larson, prodcons: duration\n"
+          "  --threads N      larson: lanes; prodcons: producers (= consumers);"
+          " falseshare: workers\n"
+          "  --live N         live blocks (larson: per lane)\n"
+          "  --round-ops N    larson: operations before a thread hands over its array\n"
+          "  --iterations N   falseshare: allocations per worker\n"
+          "  --repetitions N  falseshare: write passes over each block\n"
+          "  --size-mb N      peak: megabytes allocated\n"
+          "  --idle-ms N      peak: light activity after the release\n"
+          "  --seed N         random seed (default 42)\n");
+  exit(2);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 2; i < argc; ++i) {
+    const char* k = argv[i];
+    if (i + 1 >= argc) usage();
+    const char* v = argv[++i];
+    char* end = nullptr;
+    double d = strtod(v, &end);
+    if (*end || d < 0) die("%s: not a non-negative number: %s", k, v);
+    auto u = static_cast<uint64_t>(d);
+    if (!strcmp(k, "--ops"))
+      o.ops = u;
+    else if (!strcmp(k, "--seconds"))
+      o.seconds = d;
+    else if (!strcmp(k, "--threads"))
+      o.threads = static_cast<unsigned>(u);
+    else if (!strcmp(k, "--live"))
+      o.live = u;
+    else if (!strcmp(k, "--round-ops"))
+      o.round_ops = u;
+    else if (!strcmp(k, "--iterations"))
+      o.iterations = u;
+    else if (!strcmp(k, "--repetitions"))
+      o.repetitions = u;
+    else if (!strcmp(k, "--size-mb"))
+      o.size_mb = u;
+    else if (!strcmp(k, "--idle-ms"))
+      o.idle_ms = d;
+    else if (!strcmp(k, "--seed"))
+      o.seed = u;
+    else
+      usage();
+  }
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) usage();
+  const Workload* w = nullptr;
+  for (const auto& k : kWorkloads)
+    if (!strcmp(argv[1], k.name)) w = &k;
+  if (!w) usage();
+  Options o = parse(argc, argv);
+  AllocatorId id = detect_allocator();
+  Result res(w->name);
+  w->run(o, res);
+  res.set_int("peak_rss_kb", peak_rss_kb());
+  if (strcmp(w->name, "peak") != 0) res.set_int("rss_end_kb", rss_kb());
+  res.print(id);
+  return 0;
+}

@@ -1,0 +1,592 @@
+#!/usr/bin/env python3
+"""The allocator benchmark: hakmem against glibc, jemalloc, mimalloc and tcmalloc.
+
+    bench/alloc/run.py --builddir build/release [--quick | --runs N]
+                       [--workloads churn,larson] [--allocators hakmem,mimalloc]
+                       [--env-variant hakmem-off:HAKMEM_MODE=off] [--csv FILE] [--record]
+
+Runs every workload of alloc_bench under every allocator, interleaved (round r runs each
+allocator once, the starting one rotating), and reports medians and ratios to mimalloc.
+Peers are preloaded from the .so that `ldconfig -p` names; each run's JSON line says
+which library's mapping holds `malloc`, and a run whose allocator is not the intended one
+stops everything. Page faults of the whole process come from wait4; peak RSS is the
+process's own VmHWM, because wait4's ru_maxrss also counts this Python's RSS from before
+the exec. Standard library only.
+"""
+
+import argparse
+import csv
+import datetime
+import json
+import math
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SECTION = '## Allocator (bench/alloc)'
+
+SINGLE_THREADED = ('churn', 'large', 'peak')
+# name: (kind, arguments for a full run, arguments for --quick). A "time" workload does
+# fixed work and is compared by its time; a "throughput" one runs for a fixed time and is
+# compared by the inverse of its throughput.
+WORKLOADS = {
+    'churn': ('time', ['--ops', '10000000'], ['--ops', '5000000']),
+    'larson': ('throughput', ['--seconds', '2'], ['--seconds', '1']),
+    'prodcons': ('throughput', ['--seconds', '2'], ['--seconds', '1']),
+    'falseshare': ('time', ['--iterations', '2000'], ['--iterations', '1000']),
+    'large': ('time', ['--ops', '15000'], ['--ops', '4000']),
+    'peak': ('time', ['--size-mb', '512'], ['--size-mb', '512']),
+}
+WHAT = {
+    'churn': 'one thread, 8 B-4 KiB (60% <= 64 B), 16 Ki live blocks replaced at random',
+    'larson': '4 threads replace blocks of 8-1000 B; each round a new thread takes over '
+              'the array and frees its exited predecessor\'s blocks',
+    'prodcons': '2 producers allocate and write 8 B-4 KiB blocks, 2 consumers read and '
+                'free them',
+    'falseshare': 'cache-scratch: 4 workers each free an 8 B block the main thread '
+                  'allocated, then allocate, write intensively and free 8 B blocks',
+    'large': '256 KiB-4 MiB blocks, 4 live, every page touched',
+    'peak': '512 MiB of small and medium blocks, all freed, then 300 ms of light activity',
+}
+# The peers: the Debian sonames (gperftools' tcmalloc, not Google's newer TCMalloc).
+PEERS = {
+    'jemalloc': ('libjemalloc.so.2', 'libjemalloc2'),
+    'mimalloc': ('libmimalloc.so.2', 'libmimalloc2.0'),
+    'tcmalloc': ('libtcmalloc_minimal.so.4', 'libtcmalloc-minimal4'),
+}
+# Workload-specific medians shown as extra columns: (JSON key, column title).
+EXTRA_COLUMNS = {
+    'falseshare': [('workers_on_shared_lines', 'workers on shared lines')],
+    'large': [('faults_per_op', 'faults/op')],
+}
+ALLOCATORS = ['hakmem', 'glibc', 'jemalloc', 'mimalloc', 'tcmalloc']
+# Settings that would change an allocator's defaults; cleared so each runs as shipped.
+CONFIG_PREFIXES = ('LD_PRELOAD', 'MALLOC_', 'MIMALLOC_', 'HAKMEM_', 'TCMALLOC_', 'JE_',
+                   'GLIBC_TUNABLES')
+
+
+class Allocator:
+    def __init__(self, name, base, preload, env=None):
+        self.name, self.base, self.preload = name, base, preload
+        self.env = dict(env or {})
+
+
+def ldconfig_lib(soname):
+    """Path of a shared library by soname, from the linker cache (never a guessed path)."""
+    try:
+        out = subprocess.run(['/sbin/ldconfig', '-p'], capture_output=True, text=True).stdout
+    except OSError:
+        return None
+    arch = {'x86_64': 'x86-64', 'aarch64': 'AArch64'}.get(os.uname().machine, '')
+    for line in out.splitlines():
+        name, _, rest = line.strip().partition(' ')
+        if name == soname and '=>' in rest and arch in rest.split('=>')[0]:
+            return rest.split('=>')[1].strip()
+    return None
+
+
+def package_version(pkg):
+    r = subprocess.run(['dpkg-query', '-W', '-f', '${Version}', pkg], capture_output=True,
+                       text=True)
+    return r.stdout.strip() if r.returncode == 0 else ''
+
+
+def find_allocators(args, notes):
+    hakmem_so = os.path.abspath(os.path.join(args.builddir, 'libhakmem.so'))
+    found = {}
+    for name in ALLOCATORS:
+        if name == 'hakmem':
+            if os.path.exists(hakmem_so):
+                found[name] = Allocator(name, name, hakmem_so)
+            else:
+                notes.append(f'hakmem skipped: {hakmem_so} does not exist (run ninja)')
+        elif name == 'glibc':
+            found[name] = Allocator(name, name, None)
+        else:
+            soname, pkg = PEERS[name]
+            path = ldconfig_lib(soname)
+            if path:
+                found[name] = Allocator(name, name, path)
+            else:
+                notes.append(f'{name} skipped: {soname} not in ldconfig -p '
+                             f'(apt-get install {pkg})')
+    wanted = args.allocators.split(',') if args.allocators else ALLOCATORS
+    for w in wanted:
+        if w not in ALLOCATORS:
+            sys.exit(f'alloc: unknown allocator {w!r} (known: {", ".join(ALLOCATORS)})')
+    chosen = [found[w] for w in wanted if w in found]
+    # Variants: the same preload as their base allocator, with settings in the environment.
+    variants = {}
+    for spec in args.env_variant:
+        name, sep, setting = spec.partition(':')
+        var, eq, _ = setting.partition('=')
+        if not sep or not eq or not var:
+            sys.exit(f'alloc: --env-variant {spec!r}: want NAME:VAR=VALUE')
+        base = max((a for a in ALLOCATORS if name == a or name.startswith(a + '-')),
+                   key=len, default=None)
+        if base is None:
+            sys.exit(f'alloc: --env-variant {spec!r}: the name must start with an '
+                     f'allocator name and a dash ({", ".join(ALLOCATORS)}), e.g. hakmem-off')
+        if base not in found:
+            notes.append(f'{name} skipped: {base} is not available')
+            continue
+        if name not in variants:
+            variants[name] = Allocator(name, base, found[base].preload)
+            chosen.append(variants[name])
+        var, _, value = setting.partition('=')
+        variants[name].env[var] = value
+    return chosen
+
+
+# --------------------------------------------------------------------------------------
+# Running one measurement.
+
+class RunError(Exception):
+    pass
+
+
+def clean_env():
+    return {k: v for k, v in os.environ.items() if not k.startswith(CONFIG_PREFIXES)}
+
+
+def busy_cpu_seconds():
+    """CPU time the whole machine has spent busy (all cores), from /proc/stat."""
+    with open('/proc/stat') as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal: all but idle and iowait; steal is
+    # another guest on the same host, as much a competitor as a local process.
+    return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / os.sysconf('SC_CLK_TCK')
+
+
+def run_once(binary, workload, wargs, alloc, timeout):
+    env = clean_env()
+    env.update(alloc.env)
+    if alloc.preload:
+        env['LD_PRELOAD'] = alloc.preload
+    cmd = [binary, workload] + wargs
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        busy0, t0 = busy_cpu_seconds(), time.monotonic()
+        p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
+        killer = threading.Timer(timeout, p.kill)
+        killer.start()
+        try:
+            _, status, ru = os.wait4(p.pid, 0)
+        finally:
+            killer.cancel()
+        busy1, t1 = busy_cpu_seconds(), time.monotonic()
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode(errors='replace')
+        stderr = err.read().decode(errors='replace').strip()
+    if p.returncode != 0:
+        why = 'timed out' if p.returncode == -9 else f'exit status {p.returncode}'
+        raise RunError(f'{workload} under {alloc.name}: {why}: {stderr[-2000:]}')
+    lines = [ln for ln in stdout.splitlines() if ln.startswith('{')]
+    if not lines:
+        raise RunError(f'{workload} under {alloc.name}: no JSON line in the output')
+    r = json.loads(lines[-1])
+    r['proc_minflt'] = ru.ru_minflt
+    r['proc_majflt'] = ru.ru_majflt
+    r['proc_cpu_seconds'] = ru.ru_utime + ru.ru_stime
+    # Cores that other processes kept busy meanwhile: what MEASURING.md says to check.
+    r['others_cores'] = max(0.0, busy1 - busy0 - r['proc_cpu_seconds']) / max(t1 - t0, 1e-3)
+    r['stderr'] = stderr
+    return r
+
+
+def check_allocator(r, alloc):
+    """The run must have used the intended allocator; anything else stops the benchmark."""
+    got = r.get('allocator')
+    if got != alloc.base:
+        said = r['stderr'].splitlines()[0] if r['stderr'] else ''
+        sys.exit(f'\nalloc: ABORT: {r["workload"]} under {alloc.name!r} was served by '
+                 f'{got!r} (malloc resolved into {r.get("malloc_from") or "?"}), not '
+                 f'{alloc.base!r}.\nalloc: LD_PRELOAD={alloc.preload or "(none)"} did not '
+                 f'take; no figures are reported for a run that measured the wrong '
+                 f'allocator.' + (f'\nalloc: the program said: {said}' if said else ''))
+
+
+# --------------------------------------------------------------------------------------
+# Numbers into tables.
+
+def geomean(xs):
+    xs = [x for x in xs if x and x > 0]
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
+
+
+def time_metric(kind, r):
+    """Lower is better: seconds, or seconds per operation for throughput workloads."""
+    if kind == 'time':
+        return r['seconds']
+    return 1.0 / r['ops_per_s'] if r.get('ops_per_s') else None
+
+
+class Cell:
+    """The runs of one (workload, allocator) and their medians."""
+
+    def __init__(self, kind):
+        self.kind, self.runs, self.failed = kind, [], None
+
+    def med(self, key):
+        xs = [r[key] for r in self.runs if r.get(key) is not None]
+        return statistics.median(xs) if xs else None
+
+    def time(self):
+        xs = [time_metric(self.kind, r) for r in self.runs]
+        xs = [x for x in xs if x is not None]
+        return statistics.median(xs) if xs else None
+
+    def spread(self):
+        """(max - min) / median of the compared metric, in percent."""
+        xs = [time_metric(self.kind, r) for r in self.runs]
+        xs = [x for x in xs if x is not None]
+        if len(xs) < 2:
+            return None
+        return 100.0 * (max(xs) - min(xs)) / statistics.median(xs)
+
+    def faults(self):
+        xs = [r['minflt'] + r['majflt'] for r in self.runs]
+        return statistics.median(xs) if xs else None
+
+
+def fmt(x, digits=3):
+    if x is None:
+        return '—'
+    if x == 0:
+        return '0'
+    if abs(x) >= 1000:
+        return f'{x:,.0f}'
+    return f'{x:.{digits}g}'
+
+
+def fmt_si(x):
+    """3 significant digits with k/M/G: throughputs span 1e4 to 1e9."""
+    if x is None:
+        return '—'
+    for div, unit in ((1e9, ' G'), (1e6, ' M'), (1e3, ' k')):
+        if abs(x) >= div:
+            return f'{x / div:.3g}{unit}'
+    return f'{x:.3g}'
+
+
+def fmt_ratio(x):
+    return '—' if x is None else f'{x:.2f}×'
+
+
+def mib(kb):
+    return None if kb is None else kb / 1024.0
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def workload_table(workload, cells, allocs, ref):
+    kind = WORKLOADS[workload][0]
+    extra = EXTRA_COLUMNS.get(workload, [])
+    head = ['allocator', 'time (s)', 'ops/s', 'spread', 'peak RSS (MiB)', 'page faults']
+    head += [title for _, title in extra]
+    if workload == 'peak':
+        head += ['RSS after release (MiB)']
+    head += [f'time ×{ref}', f'peak RSS ×{ref}']
+    if workload == 'peak':
+        head += [f'after release ×{ref}']
+    rows = []
+    rc = cells.get((workload, ref))
+    for a in allocs:
+        c = cells.get((workload, a.name))
+        if c is None:
+            continue
+        if c.failed:
+            rows.append([a.name, 'FAILED'] + [''] * (len(head) - 2))
+            continue
+        row = [a.name, fmt(c.med('seconds')), fmt_si(c.med('ops_per_s')),
+               f'{c.spread():.0f}%' if c.spread() is not None else '—',
+               fmt(mib(c.med('peak_rss_kb'))), fmt(c.faults())]
+        row += [fmt(c.med(key)) for key, _ in extra]
+        if workload == 'peak':
+            row.append(fmt(mib(c.med('rss_after_kb'))))
+        usable = rc is not None and not rc.failed
+        row += [fmt_ratio(ratio(c.time(), rc.time()) if usable else None),
+                fmt_ratio(ratio(c.med('peak_rss_kb'), rc.med('peak_rss_kb'))
+                          if usable else None)]
+        if workload == 'peak':
+            row.append(fmt_ratio(ratio(c.med('rss_after_kb'), rc.med('rss_after_kb'))
+                                 if usable else None))
+        rows.append(row)
+    compared = 'time' if kind == 'time' else '1 / throughput'
+    title = (f'### {workload} — {WHAT[workload]}\n\nCompared by {compared}; medians; '
+             f'ratios > 1 are slower or bigger than {ref}. Page faults: minor + major, '
+             f'in the timed region.\n')
+    return title + '\n' + markdown(head, rows)
+
+
+def summary_table(workloads, cells, allocs, ref):
+    head = ['allocator'] + [f'{w}' for w in workloads] + [
+        'time geomean', 'peak RSS geomean']
+    has_peak = 'peak' in workloads
+    if has_peak:
+        head += ['RSS after release', 'after release (MiB)']
+    rows = []
+    for a in allocs:
+        trs, mrs = [], []
+        row = [a.name]
+        for w in workloads:
+            c, rc = cells.get((w, a.name)), cells.get((w, ref))
+            if not c or c.failed or not rc or rc.failed:
+                row.append('—')
+                continue
+            tr = ratio(c.time(), rc.time())
+            trs.append(tr)
+            mrs.append(ratio(c.med('peak_rss_kb'), rc.med('peak_rss_kb')))
+            row.append(fmt_ratio(tr))
+        complete = len(trs) == len(workloads)
+        row += [fmt_ratio(geomean(trs)) + ('' if complete else ' (partial)'),
+                fmt_ratio(geomean(mrs)) + ('' if complete else ' (partial)')]
+        if has_peak:
+            c, rc = cells.get(('peak', a.name)), cells.get(('peak', ref))
+            ok = c and not c.failed and rc and not rc.failed
+            row += [fmt_ratio(ratio(c.med('rss_after_kb'), rc.med('rss_after_kb')))
+                    if ok else '—', fmt(mib(c.med('rss_after_kb'))) if ok else '—']
+        rows.append(row)
+    title = (f'### Summary — ratios to {ref} (lower is better)\n\nPer workload: median time '
+             f'(for larson and prodcons: 1 / throughput) over {ref}\'s. Geomeans over the '
+             f'{len(workloads)} workloads; peak RSS is the whole process\'s high-water '
+             f'mark (VmHWM); RSS after release is the peak workload\'s, after its light '
+             f'phase.\n')
+    return title + '\n' + markdown(head, rows)
+
+
+def markdown(head, rows):
+    widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
+
+    def line(cells, pad=' '):
+        return '| ' + ' | '.join(str(c).ljust(w, pad) if i == 0 else str(c).rjust(w, pad)
+                                 for i, (c, w) in enumerate(zip(cells, widths))) + ' |'
+    sep = '|' + '|'.join('-' * (w + 1) + ':' if i else ':' + '-' * (w + 1)
+                         for i, w in enumerate(widths)) + '|'
+    return '\n'.join([line(head), sep] + [line(r) for r in rows]) + '\n'
+
+
+def noise_note(workload, cells, allocs, load_before):
+    """How much of the machine others used during the runs, and how much CPU ours got."""
+    runs = [r for a in allocs for c in [cells.get((workload, a.name))]
+            if c and not c.failed for r in c.runs]
+    if not runs:
+        return ''
+    others = [r['others_cores'] for r in runs]
+    busy = sum(1 for x in others if x > 0.25)
+    note = (f'Other processes used {statistics.median(others):.2f} cores (median; '
+            f'{os.cpu_count()} cores here) during these runs; more than a quarter of a '
+            f'core in {busy} of {len(runs)} runs. Load average before: {load_before:.2f} '
+            f'(it includes this benchmark\'s own threads of the last minute).')
+    ratios = [r['cpu_seconds'] / r['seconds'] for r in runs if r['seconds'] > 0]
+    if workload in SINGLE_THREADED:
+        lost = sum(1 for x in ratios if x < 0.9)
+        note += f' Runs that got < 90% of a core: {lost} of {len(ratios)}.'
+    else:
+        note += f' CPU time / wall time of the runs, median: {statistics.median(ratios):.2f}.'
+    return note + '\n'
+
+
+# --------------------------------------------------------------------------------------
+# Recording.
+
+def machine_lines():
+    uname = subprocess.run(['uname', '-a'], capture_output=True, text=True).stdout.strip()
+    model = ''
+    try:
+        for line in subprocess.run(['lscpu'], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith('Model name:'):
+                model = line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    mem = ''
+    try:
+        with open('/proc/meminfo') as f:
+            kb = int(f.readline().split()[1])
+            mem = f'{kb / 1048576:.1f} GiB'
+    except (OSError, ValueError, IndexError):
+        pass
+    versions = ', '.join(f'{n} {package_version(p) or "?"}' for n, (_, p) in PEERS.items())
+    glibc = platform.libc_ver()[1]
+    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True,
+                            text=True, cwd=ROOT).stdout.strip()
+    return [f'- Machine: `{uname}`', f'- CPU: {model or "?"}, {os.cpu_count()} cores, '
+            f'{mem} RAM', f'- Peers: glibc {glibc}, {versions} (Debian packages)',
+            f'- hakmem: commit {commit or "?"}']
+
+
+def record(path, text):
+    old = ''
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+    if not old:
+        old = ('# Benchmarks\n\nMeasured results, each with its machine, date and command. '
+               'Re-run the command to refresh a section.\n')
+    start = old.find(SECTION)
+    if start < 0:
+        new = old.rstrip('\n') + '\n\n' + text
+    else:
+        end = old.find('\n## ', start + len(SECTION))
+        new = old[:start] + text + (old[end + 1:] if end >= 0 else '')
+    with open(path, 'w') as f:
+        f.write(new)
+
+
+def write_csv(path, cells):
+    keys = ['workload', 'allocator', 'run', 'seconds', 'ops', 'ops_per_s', 'cpu_seconds',
+            'others_cores', 'minflt', 'majflt', 'peak_rss_kb', 'proc_minflt', 'proc_majflt',
+            'rss_peak_kb', 'rss_freed_kb', 'rss_after_kb', 'malloc_from']
+    with open(path, 'w', newline='') as f:
+        w = csv.writer(f)
+        w.writerow(keys)
+        for (workload, name), c in cells.items():
+            for i, r in enumerate(c.runs):
+                w.writerow([workload, name, i + 1] + [r.get(k, '') for k in keys[3:]])
+
+
+# --------------------------------------------------------------------------------------
+
+class Progress:
+    def __init__(self, total):
+        self.total, self.done = total, 0
+        self.tty = sys.stderr.isatty()
+
+    def step(self, text):
+        self.done += 1
+        msg = f'[{self.done}/{self.total}] {text}'
+        if self.tty:
+            sys.stderr.write('\r\033[K' + msg)
+        else:
+            sys.stderr.write(msg + '\n')
+        sys.stderr.flush()
+
+    def clear(self):
+        if self.tty:
+            sys.stderr.write('\r\033[K')
+            sys.stderr.flush()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--builddir', default='build/release')
+    ap.add_argument('--quick', action='store_true',
+                    help='3 runs of shorter workloads (about 2 minutes)')
+    ap.add_argument('--runs', type=int, help='runs per allocator (default 7; --quick: 3)')
+    ap.add_argument('--workloads', help='comma-separated: ' + ','.join(WORKLOADS))
+    ap.add_argument('--allocators', help='comma-separated: ' + ','.join(ALLOCATORS))
+    ap.add_argument('--env-variant', action='append', default=[], metavar='NAME:VAR=VAL',
+                    help='also run NAME (e.g. hakmem-off: the hakmem preload) with VAR=VAL '
+                         'in its environment; repeat for more settings')
+    ap.add_argument('--baseline', default='mimalloc', help='ratios are to this allocator')
+    ap.add_argument('--csv', help='write every run to this CSV file')
+    ap.add_argument('--record', action='store_true',
+                    help='write the tables to docs/BENCHMARKS.md (section "Allocator")')
+    ap.add_argument('--timeout', type=float, default=300, help='seconds per run')
+    args = ap.parse_args()
+    command = 'python3 bench/alloc/run.py ' + ' '.join(shlex.quote(a) for a in sys.argv[1:])
+    os.chdir(ROOT)
+
+    binary = os.path.join(args.builddir, 'bench', 'alloc_bench')
+    if not os.path.exists(binary):
+        sys.exit(f'alloc: {binary} does not exist; build it first (./configure.py && ninja)')
+    workloads = args.workloads.split(',') if args.workloads else list(WORKLOADS)
+    for w in workloads:
+        if w not in WORKLOADS:
+            sys.exit(f'alloc: unknown workload {w!r} (known: {", ".join(WORKLOADS)})')
+    runs = args.runs or (3 if args.quick else 7)
+    notes = []
+    allocs = find_allocators(args, notes)
+    if not allocs:
+        sys.exit('alloc: no allocator to run')
+    names = [a.name for a in allocs]
+    ref = args.baseline if args.baseline in names else None
+    if ref is None:
+        ref = 'glibc' if 'glibc' in names else names[0]
+        notes.append(f'{args.baseline} is not available: ratios are to {ref}')
+    leaked = sorted(k for k in os.environ if k.startswith(CONFIG_PREFIXES))
+    if leaked:
+        notes.append('cleared from the environment of every run: ' + ', '.join(leaked))
+
+    date = datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')
+    load0 = os.getloadavg()[0]
+    header = [f'Allocator benchmark: {len(workloads)} workloads × {len(allocs)} allocators '
+              f'({", ".join(names)}) × {runs} runs, interleaved; '
+              f'{"quick" if args.quick else "full"} sizes.',
+              f'Load average at start: {load0:.2f}' +
+              (' — the machine is busy: expect noise' if load0 >= 1 else '')]
+    for a in allocs:
+        if a.env:
+            header.append(f'{a.name}: LD_PRELOAD={a.preload} with '
+                          + ' '.join(f'{k}={v}' for k, v in a.env.items()))
+    print('\n'.join(header + ['note: ' + n for n in notes]), flush=True)
+
+    cells = {}
+    sections = []
+    progress = Progress(len(workloads) * runs * len(allocs))
+    failed = 0
+    for w in workloads:
+        kind, full_args, quick_args = WORKLOADS[w]
+        wargs = quick_args if args.quick else full_args
+        load_before = os.getloadavg()[0]
+        for a in allocs:
+            cells[(w, a.name)] = Cell(kind)
+        for r in range(runs):
+            for i in range(len(allocs)):
+                a = allocs[(i + r) % len(allocs)]
+                c = cells[(w, a.name)]
+                if c.failed:
+                    continue
+                try:
+                    res = run_once(binary, w, wargs, a, args.timeout)
+                except RunError as e:
+                    progress.clear()
+                    print(f'alloc: FAILED: {e}', flush=True)
+                    c.failed = str(e)
+                    failed += 1
+                    continue
+                check_allocator(res, a)
+                c.runs.append(res)
+                shown = (f'{res["seconds"]:.3f} s' if kind == 'time'
+                         else f'{res["ops_per_s"] / 1e6:.2f} Mops/s')
+                progress.step(f'{w} run {r + 1}/{runs} {a.name}: {shown} '
+                              f'(others used {res["others_cores"]:.1f} cores)')
+        progress.clear()
+        text = (workload_table(w, cells, allocs, ref) + '\n'
+                + f'Arguments: `alloc_bench {w} {" ".join(wargs)}`. '
+                + noise_note(w, cells, allocs, load_before))
+        sections.append(text)
+        print('\n' + text, flush=True)
+
+    summary = summary_table(workloads, cells, allocs, ref)
+    load1 = os.getloadavg()[0]
+    print('\n' + summary)
+    print(f'Load average at start {load0:.2f}, at end {load1:.2f}.'
+          + (f' {failed} workload/allocator pairs FAILED (see above).' if failed else ''))
+    if args.csv:
+        write_csv(args.csv, cells)
+        print(f'alloc: wrote every run to {args.csv}')
+    if args.record:
+        body = '\n'.join([
+            SECTION, '',
+            f'Measured {date} with `{command}` (from the top of the tree, after '
+            f'`./configure.py && ninja`).', ''] + machine_lines() + [
+            f'- {header[0]}', f'- Load average: {load0:.2f} at start, {load1:.2f} at end.'] +
+            [f'- Note: {n}' for n in notes] + ['', summary] + sections)
+        record(os.path.join(ROOT, 'docs', 'BENCHMARKS.md'), body)
+        print('alloc: recorded in docs/BENCHMARKS.md')
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
