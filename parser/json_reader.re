@@ -69,8 +69,8 @@ const char* describe(Tok t) {
 }
 
 // Skips bytes that need no attention inside a string: everything but '"', '\\', control
-// characters and bytes >= 0x80 (those go to the tokenizer). 16 bytes a step, never reading
-// at or past `end`.
+// characters and bytes >= 0x80 (those go to the tokenizer, but for the common UTF-8
+// sequences). 16 bytes a step, never reading at or past `end`.
 inline const char* skip_plain(const char* p, const char* end) {
 #if defined(__SSE2__)
   const __m128i quote = _mm_set1_epi8('"');
@@ -83,8 +83,23 @@ inline const char* skip_plain(const char* p, const char* end) {
                                                 _mm_cmpeq_epi8(v, backslash)),
                                    _mm_cmplt_epi8(v, space));
     int mask = _mm_movemask_epi8(special);
-    if (mask) return p + __builtin_ctz(static_cast<unsigned>(mask));
-    p += 16;
+    if (!mask) {
+      p += 16;
+      continue;
+    }
+    p += __builtin_ctz(static_cast<unsigned>(mask));
+    // The common two- and three-byte UTF-8 sequences (U+0080..U+07FF, and U+1000..U+FFFF
+    // but the surrogates) are checked here; everything else goes to the tokenizer. The
+    // bytes read are there: each is read only after the one before it was not the NUL.
+    auto c = static_cast<unsigned char>(*p);
+    auto cont = [&](int i) { return (static_cast<unsigned char>(p[i]) & 0xC0) == 0x80; };
+    if (c >= 0xC2 && c <= 0xDF && cont(1)) {
+      p += 2;
+    } else if (((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) && cont(1) && cont(2)) {
+      p += 3;
+    } else {
+      return p;
+    }
   }
 #else
   (void)end;
@@ -97,6 +112,35 @@ bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
 constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                              1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                              1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+constexpr uint64_t kPow10Int[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+
+uint64_t load64(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// How many of the eight bytes of w (in memory order, little-endian) are digits before the
+// first one that is not. Bytes after that one may be anything.
+size_t leading_digits(uint64_t w) {
+  uint64_t t = w - 0x3030303030303030ull;  // digits become 0..9
+  uint64_t bad = ((t + 0x7676767676767676ull) | t) & 0x8080808080808080ull;
+  return bad ? static_cast<size_t>(__builtin_ctzll(bad)) / 8 : 8;
+}
+
+// The value of the first n (< 8) digit bytes of w.
+uint64_t digits(uint64_t w, size_t n) {
+  if (n == 0) return 0;
+  // Keep the n digits as the last of eight, with '0's before them.
+  w = (w << (8 * (8 - n))) | (0x3030303030303030ull >> (8 * n));
+  w -= 0x3030303030303030ull;
+  w = w * 10 + (w >> 8);
+  w = (((w & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
+       (((w >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >>
+      32;
+  return w;
+}
 
 unsigned hex_value(char c) {
   return c <= '9' ? unsigned(c - '0') : (unsigned(c) | 0x20) - 'a' + 10;
@@ -404,6 +448,22 @@ Tok Reader<B>::real() {
   const char* p = tok_;
   bool neg = *p == '-';
   p += neg;
+  // The common short form (up to 7 digits before and after the point, no exponent), eight
+  // digits at a time: no loop, so no mispredicted loop exits.
+  if (lim_ - p >= 24) {
+    uint64_t w = load64(p);
+    size_t ni = leading_digits(w);
+    if (ni < 8 && p[ni] == '.') {
+      uint64_t f = load64(p + ni + 1);
+      size_t nf = leading_digits(f);
+      if (nf < 8 && p + ni + 1 + nf == cur_) {
+        uint64_t m = digits(w, ni) * kPow10Int[nf] + digits(f, nf);
+        double d = static_cast<double>(m) / kPow10[nf];  // exact operands: correctly rounded
+        dbl_ = neg ? -d : d;
+        return kDouble;
+      }
+    }
+  }
   uint64_t m = 0;
   const char* digits = p;
   for (; is_digit(*p); ++p) m = m * 10 + static_cast<unsigned>(*p - '0');
