@@ -228,9 +228,12 @@ std::string_view Parser::name(const Token& t) {
 
 bool Parser::run() {
   advance();
-  std::string_view file(ast_->strings().copy(file_.data(), file_.size()), file_.size());
+  const char* file = ast_->strings().copy(file_.data(), file_.size());
   auto* body = node<ast::Block>({1, 1});
-  if (!body || file.data() == nullptr) return false;
+  if (!file || !body) {
+    out_of_memory();
+    return false;
+  }
   size_t mark = stmts_.size();
   uint32_t height = 1;
   while (!at(Tok::Eof)) {
@@ -261,9 +264,13 @@ bool Parser::run() {
     return false;
   }
   auto* main = static_cast<ast::Function*>(ast_->nodes().alloc(sizeof(ast::Function), 8));
-  if (!main) return false;
-  *main = ast::Function{"main", {}, body, {1, 1}, static_cast<uint16_t>(height)};
-  ast_->set_main(main, file);
+  if (!main) {
+    out_of_memory();
+    return false;
+  }
+  *main =
+      ast::Function{"main", {}, body, {1, 1}, static_cast<uint16_t>(std::min(height + 1, 65535u))};
+  ast_->set_main(main, std::string_view(file, file_.size()));
   return !fatal_;
 }
 
