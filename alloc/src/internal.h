@@ -75,12 +75,14 @@ constexpr size_t class_size(unsigned c) {
   return (size_t{1} << b) + (k + 1) * (size_t{1} << (b - 2));
 }
 
-// Slices per page for a class: one 64 KiB slice for small blocks, else room for ~8 blocks.
+// Slices per page for a class: one 64 KiB slice for small blocks; room for about 8 blocks up
+// to 64 KiB and 4 above (big pages of few blocks come and go with the blocks: less memory
+// held by half-empty pages).
 constexpr size_t class_slices(unsigned c) {
   size_t bs = class_size(c);
   if (bs <= kSmallMax) return 1;
-  size_t s = (8 * bs + kSliceSize - 1) / kSliceSize;
-  return s;
+  size_t blocks = bs <= 64 * 1024 ? 8 : 4;
+  return (blocks * (bs + 4) + kSliceSize - 1) / kSliceSize;
 }
 
 // ---- Blocks and free lists -------------------------------------------------------------
@@ -230,6 +232,7 @@ struct LargeBlock {
   uint64_t freed_ns;
   uint32_t sampled;
   uint32_t flags;
+  uint32_t grown_pages;  // pages added when a cached block was grown for this allocation
 };
 static_assert(sizeof(LargeBlock) <= kOsPage, "large header fits in one OS page");
 

@@ -50,6 +50,34 @@ bool large_recently_freed(const void* p) {
   return false;
 }
 
+// Grows a block's mapping (its header moves along): in place if the address space after it
+// is free, else onto a new aligned range. nullptr if neither works (lb is untouched).
+LargeBlock* large_grow(LargeBlock* lb, size_t new_size) {
+  size_t old_size = lb->map_size;
+  void* q = mremap(lb, old_size, new_size, 0);
+  if (q == MAP_FAILED) {
+    void* dst = os_map_aligned(new_size, kSegmentSize);
+    if (!dst) return nullptr;
+    segmap_set(reinterpret_cast<uintptr_t>(lb), old_size, kMapNone);
+    q = mremap(lb, old_size, new_size, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+    if (q == MAP_FAILED) {
+      os_unmap(dst, new_size);
+      segmap_set(reinterpret_cast<uintptr_t>(lb), old_size, kMapLarge);
+      return nullptr;
+    }
+    g_mapped_bytes.fetch_sub(old_size, std::memory_order_relaxed);
+  } else {
+    g_mapped_bytes.fetch_add(new_size - old_size, std::memory_order_relaxed);
+  }
+  LargeBlock* nb = static_cast<LargeBlock*>(q);
+  nb->cookie = reinterpret_cast<uintptr_t>(nb) ^ g_secret;
+  nb->map_size = new_size;
+  nb->block = reinterpret_cast<uint8_t*>(nb) +
+              (lb == nb ? lb->block - reinterpret_cast<uint8_t*>(lb) : kOsPage);
+  segmap_set(reinterpret_cast<uintptr_t>(nb), new_size, kMapLarge);
+  return nb;
+}
+
 LargeBlock* large_of(uintptr_t u) {
   size_t g = u >> kSegmentShift;
   uint8_t m = g < kSegmapSize ? g_segmap[g].load(std::memory_order_acquire) : 0;
@@ -79,6 +107,19 @@ void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh) {
     map_size = bigcache_round(need);
     if (pol.bigcache) lb = bigcache_get(site, map_size);
   }
+  uint64_t grown_pages = 0;
+  if (lb && lb->map_size < map_size) {
+    // A smaller cached block: move its pages into a mapping of the new size.
+    size_t old = lb->map_size;
+    LargeBlock* nb = large_grow(lb, map_size);
+    if (nb) {
+      lb = nb;
+      grown_pages = (map_size - old) / kOsPage;
+    } else {
+      large_release(lb);
+      lb = nullptr;
+    }
+  }
   bool hit = lb != nullptr;
   if (fresh) *fresh = !hit;
   if (lb) {
@@ -105,6 +146,7 @@ void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh) {
   set_header(lb, map_size, offset, n, site);
   lb->sampled = 0;
   lb->flags = flags;
+  lb->grown_pages = static_cast<uint32_t>(grown_pages);
   count_alloc(site, n, lb->size);
   if (g_mode != kModeOff) {
     if (SiteStats* s = site_stats(site)) {
@@ -117,7 +159,7 @@ void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh) {
 }
 
 uint64_t large_fresh_pages(const LargeBlock* lb) {
-  if (!(lb->flags & kLargeFresh) || (lb->flags & kLargePopulated)) return 0;
+  if (!(lb->flags & kLargeFresh) || (lb->flags & kLargePopulated)) return lb->grown_pages;
   uint64_t pages = (lb->size + kOsPage - 1) / kOsPage;
   return lb->flags & kLargeHuge ? (pages + 511) / 512 : pages;
 }

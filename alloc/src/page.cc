@@ -323,7 +323,7 @@ void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra) {
     usable = lb->size;
     fresh = large_fresh_pages(lb);
   }
-  if (tsite) tune_alloc(tsite, cycles() - c0, fresh);
+  if (tsite) tune_alloc(tsite, usable, cycles() - c0, fresh);
   __atomic_store_n(&h->sample_left, h->sample_left - static_cast<int64_t>(usable),
                    __ATOMIC_RELAXED);
   if (HAK_UNLIKELY(h->sample_left < 0)) sample_alloc(h, p, n, usable, site, ra, t0);

@@ -148,7 +148,9 @@ void heap_purge(Heap* h, bool force) {
       if (s->purge_at_ns < h->next_purge_ns) h->next_purge_ns = s->purge_at_ns;
       continue;
     }
-    if (s->used_pages == 0) {
+    if (s->used_pages == 0 && (force || h->segments != s || s->next)) {
+      // Empty: give it back, but keep a heap's last segment (purged below) so that a
+      // thread that frees everything and starts again does not map it anew.
       segment_release(h, s);
       continue;
     }

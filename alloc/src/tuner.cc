@@ -2,11 +2,11 @@
 // site policies the allocation paths read.
 #include "alloc/src/tuner.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
-#include <string.h>
-#include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -71,7 +71,8 @@ unsigned Bandit::choose(const TunerSettings& s) {
   for (unsigned i = 1; i < n; ++i) {
     double sc = score(cand[i], s);
     // Exact ties are broken by the seeded generator: deterministic given HAKMEM_SEED.
-    if (sc > best_score || (sc == best_score && ((rng_ = rng_ * 6364136223846793005ull + 1) >> 63))) {
+    if (sc > best_score ||
+        (sc == best_score && ((rng_ = rng_ * 6364136223846793005ull + 1) >> 63))) {
       best = cand[i];
       best_score = sc;
     }
@@ -121,10 +122,13 @@ namespace {
 
 struct SiteTuner {
   Bandit bandit;
-  std::atomic<uint64_t> cycles{0}, fresh_pages{0};
+  std::atomic<uint64_t> cycles{0}, fresh_pages{0}, bytes{0};
   std::atomic<uint32_t> allocs{0};
-  unsigned current = 0;     // the arm in use this epoch
-  double cost_ref = 0;      // the first epoch's cost (rewards are relative to it)
+  unsigned allocs_at_end = 1;  // the length of the epoch that just ended
+  unsigned current = 0;        // the arm in use this epoch
+  double cost_ref = 0;         // the median of recent epoch costs (rewards are relative to it)
+  double recent[32] = {};      // the last epoch costs, for that median
+  unsigned nrecent = 0;
   uint64_t epochs = 0;
   double last_cost = 0;
   // What the profile gave at start, so that saving adds only this run's trials.
@@ -177,15 +181,30 @@ SiteTuner* tuner_of(hak_site_t site) {
   return t;
 }
 
+// Costs are per KiB allocated: epochs of few big blocks and of many small ones compare.
 void epoch_end(hak_site_t site, SiteTuner* t) {
   uint64_t cyc = t->cycles.exchange(0, std::memory_order_relaxed);
   uint64_t fresh = t->fresh_pages.exchange(0, std::memory_order_relaxed);
+  uint64_t bytes = t->bytes.exchange(0, std::memory_order_relaxed);
   double held = static_cast<double>(bigcache_site_bytes(site)) / (1024.0 * 1024.0);
-  double n = g_tune.epoch_allocs;
+  double kib = bytes > 1024 ? static_cast<double>(bytes) / 1024.0 : 1.0;
   double cost = (g_tune.w_time * static_cast<double>(cyc) / cycles_per_ns() +
-                 g_tune.w_fault * static_cast<double>(fresh) + g_tune.w_rss * held) / n;
+                 g_tune.w_fault * static_cast<double>(fresh) + g_tune.w_rss * held) /
+                kib;
   pthread_mutex_lock(&g_tuner_lock);
-  if (t->cost_ref <= 0) t->cost_ref = cost > 0 ? cost : 1;
+  t->recent[t->nrecent++ % 32] = cost;
+  unsigned k = t->nrecent < 32 ? t->nrecent : 32;
+  if (k >= 4 || t->cost_ref <= 0) {  // the median of the recent costs
+    double sorted[32];
+    memcpy(sorted, t->recent, sizeof(double) * k);
+    for (unsigned i = 1; i < k; ++i)
+      for (unsigned j = i; j > 0 && sorted[j - 1] > sorted[j]; --j) {
+        double x = sorted[j];
+        sorted[j] = sorted[j - 1];
+        sorted[j - 1] = x;
+      }
+    t->cost_ref = sorted[k / 2];
+  }
   t->last_cost = cost;
   t->bandit.update(t->current, reward_of(cost, t->cost_ref), g_tune);
   t->current = t->bandit.choose(g_tune);
@@ -211,13 +230,19 @@ void policy_set(hak_site_t site, Policy p) {
   if (site < kMaxSites) g_policy[site].store(arm_of(p) + 1, std::memory_order_relaxed);
 }
 
-void tune_alloc(hak_site_t site, uint64_t cycles, uint64_t fresh_pages) {
+void tune_alloc(hak_site_t site, size_t bytes, uint64_t cycles, uint64_t fresh_pages) {
   if (g_mode != kModeEvolving || site >= kMaxSites || tl_in_hook) return;
   ++tl_in_hook;
   if (SiteTuner* t = tuner_of(site)) {
     t->cycles.fetch_add(cycles, std::memory_order_relaxed);
     t->fresh_pages.fetch_add(fresh_pages, std::memory_order_relaxed);
-    if (t->allocs.fetch_add(1, std::memory_order_relaxed) + 1 == g_tune.epoch_allocs) {
+    t->bytes.fetch_add(bytes, std::memory_order_relaxed);
+    // Epochs that try another arm than the committed one are short: exploring costs what
+    // the arm costs, a quarter as long. The committed arm runs full epochs.
+    unsigned len =
+        t->current == t->bandit.committed() ? g_tune.epoch_allocs : (g_tune.epoch_allocs + 3) / 4;
+    if (t->allocs.fetch_add(1, std::memory_order_relaxed) + 1 >= len) {
+      t->allocs_at_end = len;
       t->allocs.store(0, std::memory_order_relaxed);
       epoch_end(site, t);
     }
@@ -241,7 +266,8 @@ void tuner_configure() {
     if (r > 0 && strstr(buf, "[never]")) g_tune.allow_thp = false;
   }
   if (const char* v = getenv("HAKMEM_THP")) {
-    if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0) g_tune.allow_thp = false;
+    if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
+      g_tune.allow_thp = false;
     else if (strcmp(v, "on") != 0 && strcmp(v, "1") != 0)
       message("HAKMEM_THP=%s is not on or off; using %s", v, g_tune.allow_thp ? "on" : "off");
   }
@@ -257,14 +283,22 @@ void tuner_configure() {
     size_t klen = eq && eq < comma ? static_cast<size_t>(eq - p) : 0;
     auto key = [&](const char* k) { return strlen(k) == klen && strncmp(p, k, klen) == 0; };
     bool ok = end == comma && x >= 0 && x < 1e12;
-    if (ok && key("c")) g_tune.c = x;
-    else if (ok && key("epoch") && x >= 1) g_tune.epoch_allocs = static_cast<unsigned>(x);
-    else if (ok && key("cooldown")) g_tune.cooldown = static_cast<unsigned>(x);
-    else if (ok && key("hysteresis")) g_tune.hysteresis = x;
-    else if (ok && key("streak") && x >= 1) g_tune.hysteresis_epochs = static_cast<unsigned>(x);
-    else if (ok && key("w_time")) g_tune.w_time = x;
-    else if (ok && key("w_fault")) g_tune.w_fault = x;
-    else if (ok && key("w_rss")) g_tune.w_rss = x;
+    if (ok && key("c"))
+      g_tune.c = x;
+    else if (ok && key("epoch") && x >= 1)
+      g_tune.epoch_allocs = static_cast<unsigned>(x);
+    else if (ok && key("cooldown"))
+      g_tune.cooldown = static_cast<unsigned>(x);
+    else if (ok && key("hysteresis"))
+      g_tune.hysteresis = x;
+    else if (ok && key("streak") && x >= 1)
+      g_tune.hysteresis_epochs = static_cast<unsigned>(x);
+    else if (ok && key("w_time"))
+      g_tune.w_time = x;
+    else if (ok && key("w_fault"))
+      g_tune.w_fault = x;
+    else if (ok && key("w_rss"))
+      g_tune.w_rss = x;
     else {
       message("HAKMEM_TUNE=%s: cannot use the part starting at \"%s\"; it is ignored", v, p);
       break;
@@ -292,9 +326,12 @@ bool tuner_state(hak_site_t site, TunerState* out) {
 }
 
 void tuner_fork(int phase) {
-  if (phase == 0) pthread_mutex_lock(&g_tuner_lock);
-  else if (phase == 1) pthread_mutex_unlock(&g_tuner_lock);
-  else pthread_mutex_init(&g_tuner_lock, nullptr);
+  if (phase == 0)
+    pthread_mutex_lock(&g_tuner_lock);
+  else if (phase == 1)
+    pthread_mutex_unlock(&g_tuner_lock);
+  else
+    pthread_mutex_init(&g_tuner_lock, nullptr);
 }
 
 }  // namespace hak
