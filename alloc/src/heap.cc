@@ -116,10 +116,10 @@ void read_config() {
       message("HAKMEM_PURGE_MS=%s is not a number of milliseconds; using 50", v);
   }
   // A misspelt variable is a silent misconfiguration: name it once.
-  static const char* const known[] = {
-      "HAKMEM_BACKEND", "HAKMEM_THRESHOLD", "HAKMEM_PURGE_MS",   "HAKMEM_MODE",
-      "HAKMEM_REPORT",  "HAKMEM_PROFILE",   "HAKMEM_SITE_DEPTH", "HAKMEM_THP",
-      "HAKMEM_SEED",    "HAKMEM_TUNE",      "HAKMEM_QUIET",      "HAKMEM_TUNE_EPOCH_MS"};
+  static const char* const known[] = {"HAKMEM_BACKEND",    "HAKMEM_THRESHOLD", "HAKMEM_PURGE_MS",
+                                      "HAKMEM_MODE",       "HAKMEM_REPORT",    "HAKMEM_PROFILE",
+                                      "HAKMEM_SITE_DEPTH", "HAKMEM_THP",       "HAKMEM_SEED",
+                                      "HAKMEM_TUNE",       "HAKMEM_QUIET",     "HAKMEM_POLICY"};
   for (char** e = environ; e && *e; ++e) {
     if (strncmp(*e, "HAKMEM_", 7) != 0) continue;
     bool found = false;

@@ -65,7 +65,7 @@ ProfileSite* table_add(Table* t, const char* name, size_t len) {
   ProfileSite* s = &t->sites[t->count++];
   memset(static_cast<void*>(s), 0, sizeof *s);
   s->name = copy;
-  s->committed = arm_of(kDefaultPolicy);
+  s->committed = arm_of(g_default_policy);
   return s;
 }
 

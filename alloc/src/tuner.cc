@@ -116,6 +116,7 @@ void Bandit::update(unsigned arm, double reward, const TunerSettings& s) {
 // ---- Site tuners -----------------------------------------------------------------------
 
 TunerSettings g_tune;
+Policy g_default_policy = kDefaultPolicy;   // HAKMEM_POLICY may change it
 std::atomic<uint32_t> g_policy[kMaxSites];  // 0: the default policy, else arm + 1
 
 namespace {
@@ -164,7 +165,7 @@ SiteTuner* tuner_of(hak_site_t site) {
   pthread_mutex_lock(&g_tuner_lock);
   SiteTuner* t = g_tuners[site];
   if (!t && (t = tuner_new())) {
-    unsigned start = arm_of(kDefaultPolicy);
+    unsigned start = arm_of(g_default_policy);
     t->bandit.reset(start, g_seed ? g_seed + site : random_u64());
     if (prof) {
       t->bandit.set_committed(prof->committed < kArms ? prof->committed : start);
@@ -219,7 +220,7 @@ Policy policy_for(hak_site_t site) {
   uint32_t v = site < kMaxSites ? g_policy[site].load(std::memory_order_relaxed) : 0;
   if (v) return policy_of_arm(v - 1);
   // Untuned: the default policy at the process-wide threshold (hak_set_mmap_threshold).
-  Policy p = kDefaultPolicy;
+  Policy p = g_default_policy;
   size_t t = __atomic_load_n(&g_config.threshold, __ATOMIC_RELAXED);
   p.step = 0;
   while (p.step + 1u < kSteps && threshold_of(p) < t) ++p.step;
@@ -270,6 +271,35 @@ void tuner_configure() {
       g_tune.allow_thp = false;
     else if (strcmp(v, "on") != 0 && strcmp(v, "1") != 0)
       message("HAKMEM_THP=%s is not on or off; using %s", v, g_tune.allow_thp ? "on" : "off");
+  }
+  // HAKMEM_POLICY="bigcache=1,thp=0,prefault=0": the default policy (baseline keeps it;
+  // evolving starts from it). Its threshold is HAKMEM_THRESHOLD's.
+  if (const char* pv = getenv("HAKMEM_POLICY")) {
+    Policy p = g_default_policy;
+    bool ok = true;
+    for (const char* q = pv; *q && ok;) {
+      const char* comma = strchr(q, ',');
+      if (!comma) comma = q + strlen(q);
+      size_t klen = static_cast<size_t>(comma - q);
+      if (klen >= 3 && (q[klen - 1] == '0' || q[klen - 1] == '1') && q[klen - 2] == '=') {
+        uint8_t bit = static_cast<uint8_t>(q[klen - 1] - '0');
+        if (klen - 2 == 8 && strncmp(q, "bigcache", 8) == 0)
+          p.bigcache = bit;
+        else if (klen - 2 == 3 && strncmp(q, "thp", 3) == 0)
+          p.thp = bit;
+        else if (klen - 2 == 8 && strncmp(q, "prefault", 8) == 0)
+          p.prefault = bit;
+        else
+          ok = false;
+      } else {
+        ok = false;
+      }
+      q = *comma ? comma + 1 : comma;
+    }
+    if (ok)
+      g_default_policy = p;
+    else
+      message("HAKMEM_POLICY=%s is not like bigcache=1,thp=0,prefault=0; ignored", pv);
   }
   const char* v = getenv("HAKMEM_TUNE");
   if (!v) return;

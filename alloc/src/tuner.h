@@ -106,6 +106,7 @@ inline double reward_of(double cost, double ref) {
 namespace hak {
 
 extern TunerSettings g_tune;
+extern Policy g_default_policy;
 
 // The policy of a site (the default one until the tuner picks another).
 Policy policy_for(hak_site_t site);
