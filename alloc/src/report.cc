@@ -340,9 +340,10 @@ void write_policy_json(Out& o, const hak_site_stats_t& s) {
   o.printf(
       ", \"tuner\": {\"committed_arm\": %u, \"current_arm\": %u, \"epochs\": %llu, "
       "\"switches\": %u, \"from_profile\": %s, \"cost_ref_ns\": %.1f, "
-      "\"last_cost_ns\": %.1f, \"arms\": [",
+      "\"last_cost_ns\": %.1f, \"loaded_epochs\": %llu, \"arms\": [",
       ts.committed, ts.current, static_cast<unsigned long long>(ts.epochs), ts.switches,
-      ts.from_profile ? "true" : "false", ts.cost_ref, ts.last_cost);
+      ts.from_profile ? "true" : "false", ts.cost_ref, ts.last_cost,
+      static_cast<unsigned long long>(ts.loaded_epochs));
   bool first = true;
   for (unsigned arm = 0; arm < kArms; ++arm) {
     if (ts.arms[arm].n <= 0) continue;

@@ -891,9 +891,16 @@ void peak(const Options& o, Result& res) {
 // 2 MiB buffers allocated, touched and freed from three call sites, round after round: a
 // per-site cache of large blocks hands back the same faulted-in mapping.
 
-__attribute__((noinline)) void* vm_site_a(size_t n) { return malloc(n); }
-__attribute__((noinline)) void* vm_site_b(size_t n) { return malloc(n); }
-__attribute__((noinline)) void* vm_site_c(size_t n) { return malloc(n); }
+// Not tail calls: each site's malloc returns into its own function.
+#define VM_SITE(name)                              \
+  __attribute__((noinline)) void* name(size_t n) { \
+    void* p = malloc(n);                           \
+    __asm__ volatile("" : : "r"(p) : "memory");    \
+    return p;                                      \
+  }
+VM_SITE(vm_site_a)
+VM_SITE(vm_site_b)
+VM_SITE(vm_site_c)
 
 void vm2m(const Options& o, Result& res) {
   const uint64_t rounds = o.ops ? o.ops : 2000;
