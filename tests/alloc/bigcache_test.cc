@@ -1,5 +1,7 @@
 // BigCache: hits give the same mapping back, misses map, a full ring evicts its oldest,
 // idle blocks decay, the byte cap holds, and no block is ever handed out twice.
+#include "alloc/src/bigcache.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -9,7 +11,6 @@
 #include <thread>
 #include <vector>
 
-#include "alloc/src/bigcache.h"
 #include "alloc/src/stats.h"
 #include "alloc/src/tuner.h"
 
