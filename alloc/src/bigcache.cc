@@ -64,25 +64,34 @@ LargeBlock* bigcache_get(hak_site_t site, size_t map_size) {
   uint64_t now = now_ns();
   if (now >= g_next_decay_ns) decay_locked(now, false, ev);
   Ring& r = ring_of(site);
-  LargeBlock** best = nullptr;
+  // The smallest block that fits; failing that, the biggest smaller one, which the caller
+  // grows with mremap (its pages move, already faulted in: only the growth faults).
+  LargeBlock** fit = nullptr;
+  LargeBlock** grow = nullptr;
   for (LargeBlock*& s : r.slots) {
-    // The smallest block that fits, and never more than twice what is asked.
-    if (s && s->map_size >= map_size && s->map_size <= 2 * map_size &&
-        (!best || s->map_size < (*best)->map_size))
-      best = &s;
+    if (!s) continue;
+    if (s->map_size >= map_size) {
+      if (!fit || s->map_size < (*fit)->map_size) fit = &s;
+    } else if (!grow || s->map_size > (*grow)->map_size) {
+      grow = &s;
+    }
   }
+  LargeBlock** take = fit ? fit : grow;
   LargeBlock* lb = nullptr;
-  if (best) {
-    lb = *best;
-    drop(*best);
+  if (take) {
+    lb = *take;
+    drop(*take);
     g_stats.hits++;
     r.last_use_ns = now;
   } else {
     g_stats.misses++;
   }
   pthread_mutex_unlock(&g_lock);
-  if (lb && lb->map_size - map_size >= (size_t{1} << 20)) {
-    // Keep the mapping but not the resident tail that this request will not use.
+  if (lb && lb->map_size > map_size && lb->map_size - map_size >= (size_t{8} << 20) &&
+      lb->map_size - map_size >= map_size) {
+    // A much bigger mapping: keep it, but not the resident tail this request will not use
+    // (a small surplus stays: trimming it costs faults when the block serves a bigger
+    // request again).
     madvise(reinterpret_cast<uint8_t*>(lb) + map_size, lb->map_size - map_size, MADV_DONTNEED);
   }
   return lb;

@@ -17,7 +17,8 @@ inline size_t bigcache_round(size_t need) {
   return (need + g - 1) & ~(g - 1);
 }
 
-// A cached block for `site` whose mapping can hold `map_size` bytes, or nullptr.
+// A cached block for `site`: one whose mapping holds `map_size` bytes, or else the biggest
+// smaller one (the caller grows it), or nullptr.
 LargeBlock* bigcache_get(hak_site_t site, size_t map_size);
 // Takes a freed block; false when the cache does not want it (the caller unmaps it).
 bool bigcache_put(LargeBlock* lb);

@@ -19,7 +19,7 @@ extern char** environ;
 
 namespace hak {
 
-Config g_config = {false, size_t{1} << 20, 50'000'000, 1024};
+Config g_config = {false, size_t{1} << 20, 50'000'000, 4096};
 uintptr_t g_secret;
 std::atomic<int> g_init_state{0};
 Page g_empty_page;
@@ -116,10 +116,10 @@ void read_config() {
       message("HAKMEM_PURGE_MS=%s is not a number of milliseconds; using 50", v);
   }
   // A misspelt variable is a silent misconfiguration: name it once.
-  static const char* const known[] = {
-      "HAKMEM_BACKEND", "HAKMEM_THRESHOLD", "HAKMEM_PURGE_MS",   "HAKMEM_MODE",
-      "HAKMEM_REPORT",  "HAKMEM_PROFILE",   "HAKMEM_SITE_DEPTH", "HAKMEM_THP",
-      "HAKMEM_SEED",    "HAKMEM_TUNE",      "HAKMEM_QUIET",      "HAKMEM_TUNE_EPOCH_MS"};
+  static const char* const known[] = {"HAKMEM_BACKEND",    "HAKMEM_THRESHOLD", "HAKMEM_PURGE_MS",
+                                      "HAKMEM_MODE",       "HAKMEM_REPORT",    "HAKMEM_PROFILE",
+                                      "HAKMEM_SITE_DEPTH", "HAKMEM_THP",       "HAKMEM_SEED",
+                                      "HAKMEM_TUNE",       "HAKMEM_QUIET",     "HAKMEM_POLICY"};
   for (char** e = environ; e && *e; ++e) {
     if (strncmp(*e, "HAKMEM_", 7) != 0) continue;
     bool found = false;
@@ -176,7 +176,10 @@ void heap_reset(Heap* h) {
 void thread_done(void* arg) {
   Heap* h = static_cast<Heap*>(arg);
   if (tl_heap == h) tl_heap = &g_empty_heap;
-  collect_heap(h, true);
+  // Free empty pages but keep them resident for the purge delay: a thread that starts
+  // soon adopts this heap and reuses them without faults (thread pools, larson). If no
+  // thread comes, reclaim_abandoned purges them later.
+  collect_heap(h, false);
   pthread_mutex_lock(&g_heap_lock);
   if (h->segments == nullptr) {
     h->state = kHeapPooled;

@@ -75,12 +75,14 @@ constexpr size_t class_size(unsigned c) {
   return (size_t{1} << b) + (k + 1) * (size_t{1} << (b - 2));
 }
 
-// Slices per page for a class: one 64 KiB slice for small blocks, else room for ~8 blocks.
+// Slices per page for a class: one 64 KiB slice for small blocks; room for about 8 blocks up
+// to 64 KiB and 4 above (big pages of few blocks come and go with the blocks: less memory
+// held by half-empty pages).
 constexpr size_t class_slices(unsigned c) {
   size_t bs = class_size(c);
   if (bs <= kSmallMax) return 1;
-  size_t s = (8 * bs + kSliceSize - 1) / kSliceSize;
-  return s;
+  size_t blocks = bs <= 64 * 1024 ? 8 : 4;
+  return (blocks * (bs + 4) + kSliceSize - 1) / kSliceSize;
 }
 
 // ---- Blocks and free lists -------------------------------------------------------------
@@ -99,7 +101,6 @@ enum : uint8_t {
   kPageTagged = 4,        // the site array is initialized (some block has a site)
   kPageSampled = 8,       // holds sampled blocks: frees look them up (Page::samples of them)
   kPageSampledMany = 16,  // more than sample_idx holds: every free looks in the table
-  kPageClean = 32,        // its slices were not resident when it was made
 };
 
 // thread_free low bits.
@@ -131,7 +132,6 @@ struct alignas(64) Page {
   uint8_t size_class;
   uint16_t sample_idx[3];  // 1 + index of up to three sampled blocks (atomic)
   uint32_t samples;        // sampled blocks in the page (atomic updates)
-  uint32_t touched;        // blocks ever handed out (high-water mark; pages of blocks > 64 KiB)
   Page* next;              // page queue links
   Page* prev;
   uint16_t* sites;  // site id per block (after the blocks), see kPageTagged
@@ -315,8 +315,7 @@ void collect_heap(Heap* h, bool force);
 void heap_drain_delayed(Heap* h);
 void heap_page_queue_remove(Heap* h, Page* pg);
 
-// A run of free slices; *clean says none of it is resident (new or purged memory).
-Page* segment_page_alloc(Heap* h, size_t slices, bool* clean);
+Page* segment_page_alloc(Heap* h, size_t slices);
 void segment_page_free(Heap* h, Page* pg);
 void heap_purge(Heap* h, bool force);
 void segments_release_all(Heap* h);
@@ -326,7 +325,6 @@ void segments_release_all(Heap* h);
 void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh = nullptr);
 hak_site_t large_site(hak_site_t site, void* ra);  // the site itself, or the implicit one
 bool large_is_fresh(void* p);  // a large block straight from mmap (reads as zeros)
-uint64_t large_fresh_pages(const LargeBlock* lb);  // pages of it that will fault in
 void large_free(LargeBlock* lb, void* p);
 void* large_realloc(LargeBlock* lb, void* p, size_t n, hak_site_t site);
 LargeBlock* large_of(uintptr_t u);

@@ -50,6 +50,34 @@ bool large_recently_freed(const void* p) {
   return false;
 }
 
+// Grows a block's mapping (its header moves along): in place if the address space after it
+// is free, else onto a new aligned range. nullptr if neither works (lb is untouched).
+LargeBlock* large_grow(LargeBlock* lb, size_t new_size) {
+  size_t old_size = lb->map_size;
+  void* q = mremap(lb, old_size, new_size, 0);
+  if (q == MAP_FAILED) {
+    void* dst = os_map_aligned(new_size, kSegmentSize);
+    if (!dst) return nullptr;
+    segmap_set(reinterpret_cast<uintptr_t>(lb), old_size, kMapNone);
+    q = mremap(lb, old_size, new_size, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+    if (q == MAP_FAILED) {
+      os_unmap(dst, new_size);
+      segmap_set(reinterpret_cast<uintptr_t>(lb), old_size, kMapLarge);
+      return nullptr;
+    }
+    g_mapped_bytes.fetch_sub(old_size, std::memory_order_relaxed);
+  } else {
+    g_mapped_bytes.fetch_add(new_size - old_size, std::memory_order_relaxed);
+  }
+  LargeBlock* nb = static_cast<LargeBlock*>(q);
+  nb->cookie = reinterpret_cast<uintptr_t>(nb) ^ g_secret;
+  nb->map_size = new_size;
+  nb->block = reinterpret_cast<uint8_t*>(nb) +
+              (lb == nb ? lb->block - reinterpret_cast<uint8_t*>(lb) : kOsPage);
+  segmap_set(reinterpret_cast<uintptr_t>(nb), new_size, kMapLarge);
+  return nb;
+}
+
 LargeBlock* large_of(uintptr_t u) {
   size_t g = u >> kSegmentShift;
   uint8_t m = g < kSegmapSize ? g_segmap[g].load(std::memory_order_acquire) : 0;
@@ -78,6 +106,16 @@ void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh) {
   if (offset <= kSegmentSize) {
     map_size = bigcache_round(need);
     if (pol.bigcache) lb = bigcache_get(site, map_size);
+  }
+  if (lb && lb->map_size < map_size) {
+    // A smaller cached block: move its pages into a mapping of the new size.
+    LargeBlock* nb = large_grow(lb, map_size);
+    if (nb) {
+      lb = nb;
+    } else {
+      large_release(lb);
+      lb = nullptr;
+    }
   }
   bool hit = lb != nullptr;
   if (fresh) *fresh = !hit;
@@ -116,12 +154,6 @@ void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh) {
   return lb->block;
 }
 
-uint64_t large_fresh_pages(const LargeBlock* lb) {
-  if (!(lb->flags & kLargeFresh) || (lb->flags & kLargePopulated)) return 0;
-  uint64_t pages = (lb->size + kOsPage - 1) / kOsPage;
-  return lb->flags & kLargeHuge ? (pages + 511) / 512 : pages;
-}
-
 bool large_is_fresh(void* p) {
   uintptr_t u = reinterpret_cast<uintptr_t>(p);
   uint8_t m = g_segmap[u >> kSegmentShift].load(std::memory_order_relaxed);
@@ -135,14 +167,12 @@ void large_free(LargeBlock* lb, void* p) {
   uint32_t st = kLargeLive;
   if (!lb->state.compare_exchange_strong(st, kLargeFree, std::memory_order_acq_rel))
     fatal("free(): double free of %p (large block)", p);
-  uint64_t t0 = cycles();
   hak_site_t site = lb->site;
   count_free(site, lb->size);
   count_freed_bytes(lb->size);
   if (lb->sampled) sample_free(p, lb->size);
   bool cache = g_mode != kModeOff && policy_for(site).bigcache;
   if (!(cache && lb->map_size <= kSegmentSize && bigcache_put(lb))) large_release(lb);
-  tune_free(site, cycles() - t0);
 }
 
 void bigcache_evict(LargeBlock* lb) { large_release(lb); }

@@ -100,7 +100,7 @@ void page_extend(Page* pg) {
   __atomic_store_n(&pg->capacity, pg->capacity + n, __ATOMIC_RELAXED);
 }
 
-void page_init(Heap* h, Page* pg, unsigned cls, bool clean) {
+void page_init(Heap* h, Page* pg, unsigned cls) {
   Segment* s = segment_of(reinterpret_cast<uintptr_t>(pg));
   size_t idx = static_cast<size_t>(pg - s->pages);
   size_t span = pg->slice_count * kSliceSize;
@@ -125,9 +125,8 @@ void page_init(Heap* h, Page* pg, unsigned cls, bool clean) {
   pg->capacity = 0;
   pg->used = 0;
   pg->samples = 0;
-  pg->touched = 0;
   for (uint16_t& x : pg->sample_idx) x = 0;
-  pg->flags.store(clean ? kPageInUse | kPageClean : kPageInUse, std::memory_order_relaxed);
+  pg->flags.store(kPageInUse, std::memory_order_relaxed);
   pg->xheap.store(reinterpret_cast<uintptr_t>(h), std::memory_order_release);
 }
 
@@ -204,10 +203,9 @@ Page* find_page(Heap* h, unsigned cls) {
     if (!page_try_full(h, pg)) continue;  // retry the same page: it got remote frees
     pg = next;
   }
-  bool clean = false;
-  Page* pg = segment_page_alloc(h, class_slices(cls), &clean);
+  Page* pg = segment_page_alloc(h, class_slices(cls));
   if (!pg) return nullptr;
-  page_init(h, pg, cls, clean);
+  page_init(h, pg, cls);
   page_extend(pg);
   queue_push_front(h, q, pg, cls);
   return pg;
@@ -285,11 +283,9 @@ void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra) {
   // and their cost feeds the site's tuner.
   size_t threshold = __atomic_load_n(&g_config.threshold, __ATOMIC_RELAXED);
   hak_site_t tsite = 0;
-  uint64_t c0 = 0, fresh = 0;
   if (n > kMediumFast && g_mode != kModeOff) {
     tsite = site ? site : implicit_site(ra);
     threshold = threshold_of(policy_for(tsite));
-    c0 = cycles();
   }
   if (HAK_LIKELY(n <= threshold && n <= kMediumMax)) {
     unsigned cls = size_class(n);
@@ -304,14 +300,6 @@ void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra) {
     p = b;
     usable = pg->block_size;
     if (site) count_alloc(site, n, usable);
-    if (tsite) {  // a block never handed out, in memory never touched, will fault in
-      uint32_t idx = block_index(pg, reinterpret_cast<uintptr_t>(b));
-      if (idx >= pg->touched) {
-        if (pg->flags.load(std::memory_order_relaxed) & kPageClean)
-          fresh = (usable + kOsPage - 1) / kOsPage;
-        pg->touched = idx + 1;
-      }
-    }
   } else {
     if (HAK_UNLIKELY(n > kMaxAlloc)) {
       errno = ENOMEM;
@@ -319,11 +307,9 @@ void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra) {
     }
     p = large_alloc(n, 0, tsite ? tsite : large_site(site, ra));
     if (!p) return nullptr;
-    LargeBlock* lb = large_of(reinterpret_cast<uintptr_t>(p));
-    usable = lb->size;
-    fresh = large_fresh_pages(lb);
+    usable = large_of(reinterpret_cast<uintptr_t>(p))->size;
   }
-  if (tsite) tune_alloc(tsite, cycles() - c0, fresh);
+  if (tsite) tune_alloc(tsite, usable);
   __atomic_store_n(&h->sample_left, h->sample_left - static_cast<int64_t>(usable),
                    __ATOMIC_RELAXED);
   if (HAK_UNLIKELY(h->sample_left < 0)) sample_alloc(h, p, n, usable, site, ra, t0);

@@ -65,7 +65,7 @@ ProfileSite* table_add(Table* t, const char* name, size_t len) {
   ProfileSite* s = &t->sites[t->count++];
   memset(static_cast<void*>(s), 0, sizeof *s);
   s->name = copy;
-  s->committed = arm_of(kDefaultPolicy);
+  s->committed = arm_of(g_default_policy);
   return s;
 }
 
@@ -221,7 +221,7 @@ void profile_save() {
       }
       ps->committed = st.committed;
       ps->epochs += st.epochs - st.loaded_epochs;
-      if (ps->cost_ref <= 0) ps->cost_ref = st.cost_ref;
+      if (st.cost_ref > 0) ps->cost_ref = st.cost_ref;
     }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     bool ok = fd >= 0;

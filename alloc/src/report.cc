@@ -328,6 +328,36 @@ void write_text(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
       "(~ marks sites whose counts are estimated from samples: plain malloc of small blocks)\n");
 }
 
+// A site's policy, and its tuner's state when it has one.
+void write_policy_json(Out& o, const hak_site_stats_t& s) {
+  o.printf(
+      ", \"policy\": {\"mmap_threshold\": %zu, \"bigcache\": %s, \"thp\": %s, "
+      "\"prefault\": %s}",
+      s.policy_threshold, s.policy_bigcache ? "true" : "false", s.policy_thp ? "true" : "false",
+      s.policy_prefault ? "true" : "false");
+  TunerState ts;
+  if (!tuner_state(s.site, &ts)) return;
+  o.printf(
+      ", \"tuner\": {\"committed_arm\": %u, \"current_arm\": %u, \"epochs\": %llu, "
+      "\"switches\": %u, \"from_profile\": %s, \"cost_ref_ns\": %.1f, "
+      "\"last_cost_ns\": %.1f, \"loaded_epochs\": %llu, \"arms\": [",
+      ts.committed, ts.current, static_cast<unsigned long long>(ts.epochs), ts.switches,
+      ts.from_profile ? "true" : "false", ts.cost_ref, ts.last_cost,
+      static_cast<unsigned long long>(ts.loaded_epochs));
+  bool first = true;
+  for (unsigned arm = 0; arm < kArms; ++arm) {
+    if (ts.arms[arm].n <= 0) continue;
+    Policy p = policy_of_arm(arm);
+    o.printf(
+        "%s{\"arm\": %u, \"mmap_threshold\": %zu, \"bigcache\": %s, \"thp\": %s, "
+        "\"prefault\": %s, \"trials\": %.1f, \"mean_reward\": %.4f}",
+        first ? "" : ", ", arm, threshold_of(p), p.bigcache ? "true" : "false",
+        p.thp ? "true" : "false", p.prefault ? "true" : "false", ts.arms[arm].n, ts.arms[arm].mean);
+    first = false;
+  }
+  o.printf("]}");
+}
+
 void write_json(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
   char prog[512];
   program_name(prog, sizeof prog);
@@ -394,7 +424,7 @@ void write_json(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
     o.printf(
         "}, \"lifetime_ns\": {\"samples\": %llu, \"mean\": %llu, \"p50\": %llu, \"max\": %llu}, "
         "\"large\": {\"allocs\": %llu, \"mean_ns\": %llu}, "
-        "\"bigcache\": {\"hits\": %llu, \"misses\": %llu}}",
+        "\"bigcache\": {\"hits\": %llu, \"misses\": %llu}",
         static_cast<unsigned long long>(s.lifetime_samples),
         static_cast<unsigned long long>(s.lifetime_mean_ns),
         static_cast<unsigned long long>(s.lifetime_p50_ns),
@@ -403,6 +433,8 @@ void write_json(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
         static_cast<unsigned long long>(s.large_mean_ns),
         static_cast<unsigned long long>(s.bigcache_hits),
         static_cast<unsigned long long>(s.bigcache_misses));
+    write_policy_json(o, s);
+    o.printf("}");
   }
   o.printf("\n  ]\n}\n");
 }

@@ -74,7 +74,7 @@ void segment_release(Heap* h, Segment* s) {
 
 }  // namespace
 
-Page* segment_page_alloc(Heap* h, size_t slices, bool* clean) {
+Page* segment_page_alloc(Heap* h, size_t slices) {
   Segment* s = h->segments;
   size_t idx = kSlices;
   for (; s; s = s->next) {
@@ -94,7 +94,6 @@ Page* segment_page_alloc(Heap* h, size_t slices, bool* clean) {
   size_t dirty = 0;
   for (size_t i = idx; i < idx + slices; ++i) dirty += bit(s->dirty_map, i);
   h->dirty_slices -= dirty;
-  *clean = dirty == 0;
   set_bits(s->free_map, idx, slices, false);
   set_bits(s->dirty_map, idx, slices, false);
   s->free_slices -= static_cast<uint32_t>(slices);
@@ -148,7 +147,9 @@ void heap_purge(Heap* h, bool force) {
       if (s->purge_at_ns < h->next_purge_ns) h->next_purge_ns = s->purge_at_ns;
       continue;
     }
-    if (s->used_pages == 0) {
+    if (s->used_pages == 0 && (force || h->segments != s || s->next)) {
+      // Empty: give it back, but keep a heap's last segment (purged below) so that a
+      // thread that frees everything and starts again does not map it anew.
       segment_release(h, s);
       continue;
     }

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 namespace hak {
 
@@ -97,7 +98,7 @@ struct Sample {
   uint64_t t_cycles;
   float weight;
   uint16_t site;
-  uint8_t tagged;
+  uint8_t exact;  // counted exactly already (tagged, or a large block): no estimates
   uint32_t size;
 };
 constexpr size_t kSampleSlots = size_t{1} << 16;
@@ -237,8 +238,12 @@ void sample_alloc(Heap* h, void* p, size_t n, size_t usable, hak_site_t site, vo
   double weight = prob > 0 ? 1.0 / prob : 1.0;
   bool tagged = site != 0;
   if (!tagged) site = implicit_site(ra);
+  // Large blocks are counted exactly already (their site is in their header).
+  uintptr_t pu = reinterpret_cast<uintptr_t>(p);
+  bool exact =
+      tagged || g_segmap[pu >> kSegmentShift].load(std::memory_order_relaxed) != kMapSegment;
   if (SiteStats* s = site_stats(site)) {
-    if (!tagged) {
+    if (!exact) {
       s->est_allocs += weight;
       s->est_bytes += weight * static_cast<double>(n);
       bump(s->size_hist[log2_bin(n, kSizeBins)], static_cast<uint64_t>(weight + 0.5));
@@ -320,7 +325,7 @@ void sample_free(void* p, size_t usable) {
     bump(st->life_sum_ns, life);
     if (life > peek(st->life_max_ns)) __atomic_store_n(&st->life_max_ns, life, __ATOMIC_RELAXED);
     bump(st->life_hist[log2_bin(life, kLifeBins)], uint64_t{1});
-    if (!s.tagged) {
+    if (!s.exact) {
       st->est_frees += s.weight;
       st->est_freed += static_cast<double>(s.weight) * s.size;
     }
@@ -328,18 +333,14 @@ void sample_free(void* p, size_t usable) {
   --tl_in_hook;
 }
 
+// Cycles per ns, from the counter and the clock since start (a monotonic clock read: cheap,
+// and precise enough after a tenth of a millisecond).
 double cycles_per_ns() {
-  uint64_t ns = now_ns(), c = cycles();
-  if (ns <= g_ns0 + 20'000'000) {
-    // Too soon after start for the coarse clock: measure over 2 ms with the precise one.
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    uint64_t c0 = cycles();
-    do clock_gettime(CLOCK_MONOTONIC, &b);
-    while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < 2000000);
-    double dns = static_cast<double>((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec));
-    return static_cast<double>(cycles() - c0) / dns;
-  }
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+  uint64_t c = cycles();
+  if (ns < g_ns0 + 100000 || c <= g_tsc0) return 2.5;  // too soon to tell: a typical rate
   return static_cast<double>(c - g_tsc0) / static_cast<double>(ns - g_ns0);
 }
 
@@ -357,8 +358,10 @@ void stats_fork(int phase) {
 }
 
 void stats_init() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
   g_tsc0 = cycles();
-  g_ns0 = now_ns();
+  g_ns0 = static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
   pthread_key_create(&g_stats_key, thread_stats_done);
 }
 

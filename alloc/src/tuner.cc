@@ -2,12 +2,14 @@
 // site policies the allocation paths read.
 #include "alloc/src/tuner.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
-#include <string.h>
-#include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc/src/bigcache.h"
@@ -71,7 +73,8 @@ unsigned Bandit::choose(const TunerSettings& s) {
   for (unsigned i = 1; i < n; ++i) {
     double sc = score(cand[i], s);
     // Exact ties are broken by the seeded generator: deterministic given HAKMEM_SEED.
-    if (sc > best_score || (sc == best_score && ((rng_ = rng_ * 6364136223846793005ull + 1) >> 63))) {
+    if (sc > best_score ||
+        (sc == best_score && ((rng_ = rng_ * 6364136223846793005ull + 1) >> 63))) {
       best = cand[i];
       best_score = sc;
     }
@@ -115,16 +118,21 @@ void Bandit::update(unsigned arm, double reward, const TunerSettings& s) {
 // ---- Site tuners -----------------------------------------------------------------------
 
 TunerSettings g_tune;
+Policy g_default_policy = kDefaultPolicy;   // HAKMEM_POLICY may change it
 std::atomic<uint32_t> g_policy[kMaxSites];  // 0: the default policy, else arm + 1
 
 namespace {
 
 struct SiteTuner {
   Bandit bandit;
-  std::atomic<uint64_t> cycles{0}, fresh_pages{0};
+  std::atomic<uint64_t> bytes{0};
+  uint64_t start_cpu_ns = 0, start_faults = 0;  // the process's, when this epoch began
   std::atomic<uint32_t> allocs{0};
-  unsigned current = 0;     // the arm in use this epoch
-  double cost_ref = 0;      // the first epoch's cost (rewards are relative to it)
+  unsigned allocs_at_end = 1;  // the length of the epoch that just ended
+  unsigned current = 0;        // the arm in use this epoch
+  double cost_ref = 0;         // the median of recent epoch costs (rewards are relative to it)
+  double recent[32] = {};      // the last epoch costs, for that median
+  unsigned nrecent = 0;
   uint64_t epochs = 0;
   double last_cost = 0;
   // What the profile gave at start, so that saving adds only this run's trials.
@@ -137,6 +145,18 @@ pthread_mutex_t g_tuner_lock = PTHREAD_MUTEX_INITIALIZER;
 SiteTuner* g_tuners[kMaxSites];
 uint8_t* g_tuner_arena;
 size_t g_tuner_left;
+
+// What the whole process spent since the epoch began: CPU time (allocation, frees, page
+// faults handled, and the program's own work, which is the same whichever arm runs) and
+// page faults. Measured, not estimated: the arm's true cost shows up here.
+void process_usage(uint64_t* cpu_ns, uint64_t* faults) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  *cpu_ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+  struct rusage ru;
+  *faults =
+      getrusage(RUSAGE_SELF, &ru) == 0 ? static_cast<uint64_t>(ru.ru_minflt + ru.ru_majflt) : 0;
+}
 
 SiteTuner* tuner_new() {
   size_t size = (sizeof(SiteTuner) + 63) & ~size_t{63};
@@ -160,7 +180,7 @@ SiteTuner* tuner_of(hak_site_t site) {
   pthread_mutex_lock(&g_tuner_lock);
   SiteTuner* t = g_tuners[site];
   if (!t && (t = tuner_new())) {
-    unsigned start = arm_of(kDefaultPolicy);
+    unsigned start = arm_of(g_default_policy);
     t->bandit.reset(start, g_seed ? g_seed + site : random_u64());
     if (prof) {
       t->bandit.set_committed(prof->committed < kArms ? prof->committed : start);
@@ -170,6 +190,7 @@ SiteTuner* tuner_of(hak_site_t site) {
       t->from_profile = true;
     }
     t->current = t->bandit.choose(g_tune);
+    process_usage(&t->start_cpu_ns, &t->start_faults);
     __atomic_store_n(&g_tuners[site], t, __ATOMIC_RELEASE);
     g_policy[site].store(t->current + 1, std::memory_order_relaxed);
   }
@@ -177,20 +198,38 @@ SiteTuner* tuner_of(hak_site_t site) {
   return t;
 }
 
+// Costs are per KiB the site allocated: epochs of few big blocks and of many small ones
+// compare.
 void epoch_end(hak_site_t site, SiteTuner* t) {
-  uint64_t cyc = t->cycles.exchange(0, std::memory_order_relaxed);
-  uint64_t fresh = t->fresh_pages.exchange(0, std::memory_order_relaxed);
+  uint64_t bytes = t->bytes.exchange(0, std::memory_order_relaxed);
+  uint64_t cpu, faults;
+  process_usage(&cpu, &faults);
   double held = static_cast<double>(bigcache_site_bytes(site)) / (1024.0 * 1024.0);
-  double n = g_tune.epoch_allocs;
-  double cost = (g_tune.w_time * static_cast<double>(cyc) / cycles_per_ns() +
-                 g_tune.w_fault * static_cast<double>(fresh) + g_tune.w_rss * held) / n;
+  double kib = bytes > 1024 ? static_cast<double>(bytes) / 1024.0 : 1.0;
+  double cost =
+      (g_tune.w_time * static_cast<double>(cpu - t->start_cpu_ns) +
+       g_tune.w_fault * static_cast<double>(faults - t->start_faults) + g_tune.w_rss * held) /
+      kib;
   pthread_mutex_lock(&g_tuner_lock);
-  if (t->cost_ref <= 0) t->cost_ref = cost > 0 ? cost : 1;
+  t->recent[t->nrecent++ % 32] = cost;
+  unsigned k = t->nrecent < 32 ? t->nrecent : 32;
+  if (k >= 4 || t->cost_ref <= 0) {  // the median of the recent costs
+    double sorted[32];
+    memcpy(sorted, t->recent, sizeof(double) * k);
+    for (unsigned i = 1; i < k; ++i)
+      for (unsigned j = i; j > 0 && sorted[j - 1] > sorted[j]; --j) {
+        double x = sorted[j];
+        sorted[j] = sorted[j - 1];
+        sorted[j - 1] = x;
+      }
+    t->cost_ref = sorted[k / 2];
+  }
   t->last_cost = cost;
   t->bandit.update(t->current, reward_of(cost, t->cost_ref), g_tune);
   t->current = t->bandit.choose(g_tune);
   ++t->epochs;
   g_policy[site].store(t->current + 1, std::memory_order_relaxed);
+  process_usage(&t->start_cpu_ns, &t->start_faults);
   pthread_mutex_unlock(&g_tuner_lock);
 }
 
@@ -200,7 +239,7 @@ Policy policy_for(hak_site_t site) {
   uint32_t v = site < kMaxSites ? g_policy[site].load(std::memory_order_relaxed) : 0;
   if (v) return policy_of_arm(v - 1);
   // Untuned: the default policy at the process-wide threshold (hak_set_mmap_threshold).
-  Policy p = kDefaultPolicy;
+  Policy p = g_default_policy;
   size_t t = __atomic_load_n(&g_config.threshold, __ATOMIC_RELAXED);
   p.step = 0;
   while (p.step + 1u < kSteps && threshold_of(p) < t) ++p.step;
@@ -211,24 +250,22 @@ void policy_set(hak_site_t site, Policy p) {
   if (site < kMaxSites) g_policy[site].store(arm_of(p) + 1, std::memory_order_relaxed);
 }
 
-void tune_alloc(hak_site_t site, uint64_t cycles, uint64_t fresh_pages) {
+void tune_alloc(hak_site_t site, size_t bytes) {
   if (g_mode != kModeEvolving || site >= kMaxSites || tl_in_hook) return;
   ++tl_in_hook;
   if (SiteTuner* t = tuner_of(site)) {
-    t->cycles.fetch_add(cycles, std::memory_order_relaxed);
-    t->fresh_pages.fetch_add(fresh_pages, std::memory_order_relaxed);
-    if (t->allocs.fetch_add(1, std::memory_order_relaxed) + 1 == g_tune.epoch_allocs) {
+    t->bytes.fetch_add(bytes, std::memory_order_relaxed);
+    // Epochs that try another arm than the committed one are short: exploring costs what
+    // the arm costs, a quarter as long. The committed arm runs full epochs.
+    unsigned len =
+        t->current == t->bandit.committed() ? g_tune.epoch_allocs : (g_tune.epoch_allocs + 3) / 4;
+    if (t->allocs.fetch_add(1, std::memory_order_relaxed) + 1 >= len) {
+      t->allocs_at_end = len;
       t->allocs.store(0, std::memory_order_relaxed);
       epoch_end(site, t);
     }
   }
   --tl_in_hook;
-}
-
-void tune_free(hak_site_t site, uint64_t cycles) {
-  if (g_mode != kModeEvolving || site >= kMaxSites) return;
-  if (SiteTuner* t = __atomic_load_n(&g_tuners[site], __ATOMIC_ACQUIRE))
-    t->cycles.fetch_add(cycles, std::memory_order_relaxed);
 }
 
 void tuner_configure() {
@@ -241,9 +278,39 @@ void tuner_configure() {
     if (r > 0 && strstr(buf, "[never]")) g_tune.allow_thp = false;
   }
   if (const char* v = getenv("HAKMEM_THP")) {
-    if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0) g_tune.allow_thp = false;
+    if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
+      g_tune.allow_thp = false;
     else if (strcmp(v, "on") != 0 && strcmp(v, "1") != 0)
       message("HAKMEM_THP=%s is not on or off; using %s", v, g_tune.allow_thp ? "on" : "off");
+  }
+  // HAKMEM_POLICY="bigcache=1,thp=0,prefault=0": the default policy (baseline keeps it;
+  // evolving starts from it). Its threshold is HAKMEM_THRESHOLD's.
+  if (const char* pv = getenv("HAKMEM_POLICY")) {
+    Policy p = g_default_policy;
+    bool ok = true;
+    for (const char* q = pv; *q && ok;) {
+      const char* comma = strchr(q, ',');
+      if (!comma) comma = q + strlen(q);
+      size_t klen = static_cast<size_t>(comma - q);
+      if (klen >= 3 && (q[klen - 1] == '0' || q[klen - 1] == '1') && q[klen - 2] == '=') {
+        uint8_t bit = static_cast<uint8_t>(q[klen - 1] - '0');
+        if (klen - 2 == 8 && strncmp(q, "bigcache", 8) == 0)
+          p.bigcache = bit;
+        else if (klen - 2 == 3 && strncmp(q, "thp", 3) == 0)
+          p.thp = bit;
+        else if (klen - 2 == 8 && strncmp(q, "prefault", 8) == 0)
+          p.prefault = bit;
+        else
+          ok = false;
+      } else {
+        ok = false;
+      }
+      q = *comma ? comma + 1 : comma;
+    }
+    if (ok)
+      g_default_policy = p;
+    else
+      message("HAKMEM_POLICY=%s is not like bigcache=1,thp=0,prefault=0; ignored", pv);
   }
   const char* v = getenv("HAKMEM_TUNE");
   if (!v) return;
@@ -257,14 +324,22 @@ void tuner_configure() {
     size_t klen = eq && eq < comma ? static_cast<size_t>(eq - p) : 0;
     auto key = [&](const char* k) { return strlen(k) == klen && strncmp(p, k, klen) == 0; };
     bool ok = end == comma && x >= 0 && x < 1e12;
-    if (ok && key("c")) g_tune.c = x;
-    else if (ok && key("epoch") && x >= 1) g_tune.epoch_allocs = static_cast<unsigned>(x);
-    else if (ok && key("cooldown")) g_tune.cooldown = static_cast<unsigned>(x);
-    else if (ok && key("hysteresis")) g_tune.hysteresis = x;
-    else if (ok && key("streak") && x >= 1) g_tune.hysteresis_epochs = static_cast<unsigned>(x);
-    else if (ok && key("w_time")) g_tune.w_time = x;
-    else if (ok && key("w_fault")) g_tune.w_fault = x;
-    else if (ok && key("w_rss")) g_tune.w_rss = x;
+    if (ok && key("c"))
+      g_tune.c = x;
+    else if (ok && key("epoch") && x >= 1)
+      g_tune.epoch_allocs = static_cast<unsigned>(x);
+    else if (ok && key("cooldown"))
+      g_tune.cooldown = static_cast<unsigned>(x);
+    else if (ok && key("hysteresis"))
+      g_tune.hysteresis = x;
+    else if (ok && key("streak") && x >= 1)
+      g_tune.hysteresis_epochs = static_cast<unsigned>(x);
+    else if (ok && key("w_time"))
+      g_tune.w_time = x;
+    else if (ok && key("w_fault"))
+      g_tune.w_fault = x;
+    else if (ok && key("w_rss"))
+      g_tune.w_rss = x;
     else {
       message("HAKMEM_TUNE=%s: cannot use the part starting at \"%s\"; it is ignored", v, p);
       break;
@@ -292,9 +367,12 @@ bool tuner_state(hak_site_t site, TunerState* out) {
 }
 
 void tuner_fork(int phase) {
-  if (phase == 0) pthread_mutex_lock(&g_tuner_lock);
-  else if (phase == 1) pthread_mutex_unlock(&g_tuner_lock);
-  else pthread_mutex_init(&g_tuner_lock, nullptr);
+  if (phase == 0)
+    pthread_mutex_lock(&g_tuner_lock);
+  else if (phase == 1)
+    pthread_mutex_unlock(&g_tuner_lock);
+  else
+    pthread_mutex_init(&g_tuner_lock, nullptr);
 }
 
 }  // namespace hak

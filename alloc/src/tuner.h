@@ -43,15 +43,15 @@ inline size_t threshold_of(Policy p) { return size_t{64 * 1024} << p.step; }
 constexpr Policy kDefaultPolicy = {4, 0, 0, 0};  // 1 MiB, plain mmap above it
 
 struct TunerSettings {
-  double c = 2.0;              // UCB1 exploration constant
-  double hysteresis = 0.08;    // a new arm must be this much better ...
+  double c = 2.0;                  // UCB1 exploration constant
+  double hysteresis = 0.08;        // a new arm must be this much better ...
   unsigned hysteresis_epochs = 3;  // ... this many epochs running
-  unsigned cooldown = 8;       // epochs after a switch before the next
-  unsigned epoch_allocs = 32;  // allocations above 64 KiB per epoch
-  double w_time = 1.0;         // weight of ns spent in allocation and free
-  double w_fault = 250.0;      // ns per page that will fault in (fresh, not resident)
-  double w_rss = 64.0;         // ns per MiB held idle by the site's cache
-  bool allow_thp = true;       // false when the kernel has THP off: no point exploring it
+  unsigned cooldown = 8;           // epochs after a switch before the next
+  unsigned epoch_allocs = 32;      // allocations above 64 KiB per epoch
+  double w_time = 1.0;             // weight of ns spent in allocation and free
+  double w_fault = 250.0;          // ns per page that will fault in (fresh, not resident)
+  double w_rss = 64.0;             // ns per MiB held idle by the site's cache
+  bool allow_thp = true;           // false when the kernel has THP off: no point exploring it
 };
 
 // The bandit of one site. Pure: no allocator state, so tests feed it known rewards.
@@ -88,10 +88,11 @@ class Bandit {
   uint64_t rng_ = 1;
 };
 
-// Epoch cost -> reward in (0, 1]: 1 / (1 + cost / reference); a site's reference is its
-// first epoch's cost, so rewards compare across the site's arms and runs.
-inline double reward_of(double cost, double reference) {
-  return reference > 0 ? 1.0 / (1.0 + cost / reference) : 0.5;
+// Epoch cost -> reward in (0, 1): ref / (ref + cost), where ref is the site's typical cost
+// (the median of its recent epochs). An epoch as costly as usual scores 0.5, one ten times
+// cheaper 0.91, ten times dearer 0.09.
+inline double reward_of(double cost, double ref) {
+  return ref > 0 ? ref / (ref + (cost > 0 ? cost : 0)) : 0.5;
 }
 
 }  // namespace hak
@@ -105,14 +106,13 @@ inline double reward_of(double cost, double reference) {
 namespace hak {
 
 extern TunerSettings g_tune;
+extern Policy g_default_policy;
 
 // The policy of a site (the default one until the tuner picks another).
 Policy policy_for(hak_site_t site);
 void policy_set(hak_site_t site, Policy p);  // fixed by hand (tests; baseline experiments)
-// An allocation above 64 KiB by `site` took `cycles` and handed out `fresh_pages` pages
-// that are not resident yet (they will fault in when touched). Ends epochs.
-void tune_alloc(hak_site_t site, uint64_t cycles, uint64_t fresh_pages);
-void tune_free(hak_site_t site, uint64_t cycles);
+// An allocation of `bytes` above 64 KiB by `site`: counts towards its epoch, ends epochs.
+void tune_alloc(hak_site_t site, size_t bytes);
 
 struct TunerState {
   unsigned committed, current, switches;
@@ -135,8 +135,8 @@ struct ProfileSite {
   Bandit::Arm arms[kArms];
 };
 const ProfileSite* profile_find(const char* name);
-void profile_load();   // at start (when HAKMEM_PROFILE is set)
-void profile_save();   // at exit: merged with what other processes saved meanwhile
+void profile_load();  // at start (when HAKMEM_PROFILE is set)
+void profile_save();  // at exit: merged with what other processes saved meanwhile
 const char* profile_path();
 
 }  // namespace hak

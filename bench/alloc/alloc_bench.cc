@@ -886,22 +886,111 @@ void peak(const Options& o, Result& res) {
   res.set_int("check", static_cast<long long>(sum & 0xffffffffff));
 }
 
+// ---- vm2m: the original hakmem's VM scenario --------------------------------------------
+//
+// 2 MiB buffers allocated, touched and freed from three call sites, round after round: a
+// per-site cache of large blocks hands back the same faulted-in mapping.
+
+// Not tail calls: each site's malloc returns into its own function.
+#define VM_SITE(name)                              \
+  __attribute__((noinline)) void* name(size_t n) { \
+    void* p = malloc(n);                           \
+    __asm__ volatile("" : : "r"(p) : "memory");    \
+    return p;                                      \
+  }
+VM_SITE(vm_site_a)
+VM_SITE(vm_site_b)
+VM_SITE(vm_site_c)
+
+void vm2m(const Options& o, Result& res) {
+  const uint64_t rounds = o.ops ? o.ops : 2000;
+  const size_t n = size_t{2} << 20;
+  void* (*sites[3])(size_t) = {vm_site_a, vm_site_b, vm_site_c};
+  uint64_t sum = 0;
+  Usage start = usage_now();
+  for (uint64_t r = 0; r < rounds; ++r) {
+    void* p[3];
+    for (int s = 0; s < 3; ++s) {
+      p[s] = sites[s](n);
+      if (!p[s]) die("vm2m: malloc(%zu) failed", n);
+      fill_pages(p[s], n, mix(r, static_cast<uint64_t>(s)));
+    }
+    for (int s = 0; s < 3; ++s) {
+      sum += check_pages(p[s], n, mix(r, static_cast<uint64_t>(s)), "vm2m");
+      free(p[s]);
+    }
+  }
+  Usage u = usage_since(start);
+  res.timed(u, rounds * 3);
+  res.set("faults_per_op",
+          static_cast<double>(u.minflt + u.majflt) / static_cast<double>(rounds * 3));
+  res.set_int("check", static_cast<long long>(sum & 0xffffffffff));
+}
+
+// ---- mlarge: malloc-large style ----------------------------------------------------------
+//
+// Blocks of 5-25 MiB, up to 20 live, zero-filled (calloc) and used (a write to every page),
+// one freed and another allocated at a time. Keeping freed blocks for reuse saves the
+// mapping and the page faults; handing them back saves RSS.
+
+void mlarge(const Options& o, Result& res) {
+  const uint64_t ops = o.ops ? o.ops : 2000;
+  const size_t live = o.live ? o.live : 20;
+  Rng rng(o.seed);
+  OsArray<Slot> slots(live);
+  uint64_t gen = 0, sum = 0;
+  auto fresh = [&](Slot& s) {
+    s.n = rng.range(5u << 20, 25u << 20);
+    s.tag = mix(o.seed, ++gen);
+    s.p = calloc(1, s.n);
+    if (!s.p) die("mlarge: calloc(%zu) failed", s.n);
+    auto* b = static_cast<uint8_t*>(s.p);
+    for (size_t i = 0; i < s.n; i += 4096) {
+      if (b[i] != 0) die("mlarge: calloc memory is not zero at %zu", i);
+      b[i] = static_cast<uint8_t>(s.tag + i / 4096);
+    }
+  };
+  auto check = [&](const Slot& s) {
+    const auto* b = static_cast<const uint8_t*>(s.p);
+    for (size_t i = 0; i < s.n; i += 4096)
+      if (b[i] != static_cast<uint8_t>(s.tag + i / 4096)) die("mlarge: block changed at %zu", i);
+    return static_cast<uint64_t>(b[0]);
+  };
+  Usage start = usage_now();
+  for (size_t i = 0; i < live; ++i) fresh(slots[i]);
+  for (uint64_t i = 0; i < ops; ++i) {
+    Slot& s = slots[rng.below(live)];
+    sum += check(s);
+    free(s.p);
+    fresh(s);
+  }
+  Usage u = usage_since(start);
+  for (size_t i = 0; i < live; ++i) {
+    sum += check(slots[i]);
+    free(slots[i].p);
+  }
+  res.timed(u, ops);
+  res.set("faults_per_op", static_cast<double>(u.minflt + u.majflt) / static_cast<double>(ops));
+  res.set_int("check", static_cast<long long>(sum));
+}
+
 // ---- main ------------------------------------------------------------------------------
 
 struct Workload {
   const char* name;
   void (*run)(const Options&, Result&);
 };
-constexpr Workload kWorkloads[] = {{"churn", churn},       {"larson", larson},
-                                   {"prodcons", prodcons}, {"falseshare", falseshare},
-                                   {"large", large},       {"peak", peak}};
+constexpr Workload kWorkloads[] = {
+    {"churn", churn}, {"larson", larson}, {"prodcons", prodcons}, {"falseshare", falseshare},
+    {"large", large}, {"peak", peak},     {"vm2m", vm2m},         {"mlarge", mlarge}};
 
 [[noreturn]] void usage() {
   fprintf(stderr,
           "usage: alloc_bench WORKLOAD [options]\n"
-          "workloads: churn larson prodcons falseshare large peak\n"
+          "workloads: churn larson prodcons falseshare large peak (bench/alloc)\n"
+          "           vm2m mlarge (bench/bigcache)\n"
           "options (0 or absent = the workload's default):\n"
-          "  --ops N          churn, large: operations in the timed region\n"
+          "  --ops N          churn, large, mlarge: operations; vm2m: rounds\n"
           "  --seconds S      larson, prodcons: duration\n"
           "  --threads N      larson: lanes; prodcons: producers (= consumers);"
           " falseshare: workers\n"

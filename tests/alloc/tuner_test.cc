@@ -1,10 +1,10 @@
 // The UCB1 bandit on known rewards: scores, convergence, hysteresis and cooldown.
+#include "alloc/src/tuner.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
-
-#include "alloc/src/tuner.h"
 
 namespace hak {
 namespace {
