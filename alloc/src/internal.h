@@ -337,6 +337,7 @@ void bigcache_lock_reinit();
 void* os_map_aligned(size_t size, size_t alignment);
 void os_populate(void* p, size_t size);  // fault the pages in now
 void os_unmap(void* p, size_t size);
+bool os_write_all(int fd, const char* p, size_t n);  // all of it, through EINTR
 void os_purge(void* p, size_t size);
 void os_hugepage(void* p, size_t size, bool on);
 uint64_t now_ns();
