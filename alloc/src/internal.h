@@ -99,15 +99,15 @@ enum : uint8_t {
   kPageInUse = 1,
   kPageInFull = 2,        // in the heap's full queue; remote frees go to Heap::delayed
   kPageTagged = 4,        // the site array is initialized (some block has a site)
-  kPageSampled = 8,       // holds sampled blocks: frees look them up (Page::samples of them)
-  kPageSampledMany = 16,  // more than sample_idx holds: every free looks in the table
+  kPageSampledMany = 16,  // more sampled blocks than Page::sample_idx holds: every free
+                          // looks in the sample table (else the owner looks on collect)
 };
 
 // thread_free low bits.
 enum : uintptr_t { kTfNotify = 1, kTfMask = 1 };
 // xheap low bit: frees into this page need the slow path (it is full, tagged or sampled).
 enum : uintptr_t { kXSlow = 1 };
-constexpr uint8_t kSlowFlags = 2 | 4 | 8 | 16;  // kPageInFull | Tagged | Sampled | SampledMany
+constexpr uint8_t kSlowFlags = 2 | 4 | 16;  // kPageInFull | Tagged | SampledMany
 
 // A page descriptor. Lives in slice 0 of its segment, one per slice; for a page spanning
 // several slices, the descriptors after the first only give the distance to it.
@@ -337,6 +337,7 @@ void bigcache_lock_reinit();
 void* os_map_aligned(size_t size, size_t alignment);
 void os_populate(void* p, size_t size);  // fault the pages in now
 void os_unmap(void* p, size_t size);
+bool os_write_all(int fd, const char* p, size_t n);  // all of it, through EINTR
 void os_purge(void* p, size_t size);
 void os_hugepage(void* p, size_t size, bool on);
 uint64_t now_ns();

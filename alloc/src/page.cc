@@ -144,6 +144,7 @@ void page_collect(Page* pg) {
     while (!pg->thread_free.compare_exchange_weak(tf, tf & kTfMask, std::memory_order_acquire)) {
     }
     Block* head = reinterpret_cast<Block*>(tf & ~kTfMask);
+    if (HAK_UNLIKELY(pg->samples)) sample_collect(pg, head);
     Block* tail = head;
     uint32_t count = 1;
     take_live(pg, head, " (cross-thread)");
@@ -157,6 +158,7 @@ void page_collect(Page* pg) {
     pg->used -= count;
   }
   if (!pg->free) {
+    if (HAK_UNLIKELY(pg->samples)) sample_collect(pg, pg->local_free);
     pg->free = pg->local_free;
     pg->local_free = nullptr;
   }
@@ -220,13 +222,19 @@ void record_site(Page* pg, Block* b, hak_site_t site) {
   pg->sites[block_index(pg, reinterpret_cast<uintptr_t>(b))] = static_cast<uint16_t>(site);
 }
 
+// Gives a page with no live block back to its segment (its samples' lifetimes end here).
+void page_free(Heap* h, Page* pg) {
+  if (HAK_UNLIKELY(pg->samples)) sample_collect(pg, pg->local_free);
+  segment_page_free(h, pg);
+}
+
 // A page whose last block came home: give it back unless it is the only page of its class
 // (keeping one avoids mapping and unmapping on every alloc/free of a lone block).
 void page_retire(Heap* h, Page* pg) {
   PageQueue* q = &h->queues[pg->size_class];
   if (q->first == pg && q->last == pg && pg->block_size <= 64 * 1024) return;
   queue_remove(h, q, pg, pg->size_class);
-  segment_page_free(h, pg);
+  page_free(h, pg);
 }
 
 // Pops a block for the owner (the page has one): the common tail of every allocation path.
@@ -341,7 +349,7 @@ void note_free(Page* pg, Block* b) {
     *slot = 0;
     if (site) count_free(site, pg->block_size);
   }
-  if (f & (kPageSampled | kPageSampledMany)) sample_note_free(pg, b);
+  if (f & kPageSampledMany) sample_note_free(pg, b);
 }
 
 void count_freed_bytes(size_t n) {
@@ -427,7 +435,7 @@ void collect_heap(Heap* h, bool force) {
       page_collect(pg);
       if (pg->used == 0) {
         queue_remove(h, q, pg, pg->size_class);
-        segment_page_free(h, pg);
+        page_free(h, pg);
       } else if (c == kClasses && pg->free) {
         page_unfull(h, pg);
       }
