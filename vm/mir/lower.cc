@@ -1,0 +1,688 @@
+// Lowering of functions, scopes and statements. Expressions: lower_expr.cc.
+#include <cstdio>
+#include <new>
+
+#include "vm/bytecode.h"
+#include "vm/mir/lower_impl.h"
+
+namespace hako::mir {
+
+bool lower(const ast::Ast& ast, const LowerOptions& opt, GlobalTable* globals, Sink* sink,
+           Errors* errors) {
+  Lowerer l(ast, opt, globals, sink, errors);
+  return l.run();
+}
+
+Lowerer::Lowerer(const ast::Ast& ast, const LowerOptions& opt, GlobalTable* globals, Sink* sink,
+                 Errors* errors)
+    : ast_(ast), opt_(opt), globals_(globals), sink_(sink), errors_(errors) {
+  if (opt_.max_errors == 0) opt_.max_errors = 1;
+}
+
+Lowerer::~Lowerer() {
+  for (State* s : states_) {
+    s->~State();
+    hak_free(s);
+  }
+}
+
+bool Lowerer::run() {
+  size_t before = errors_->size();
+  const ast::Function& main = *ast_.main();
+  find_boxed(main, &boxed_);
+  for (std::string_view name : opt_.predefined) {
+    globals_->declare(name, GlobalTable::State::Predefined);
+  }
+  // The chunk's own statements declare globals (usable in functions anywhere, and in the
+  // chunk's code after the declaration).
+  for (const ast::Stmt* s : main.body->stmts) {
+    std::string_view name;
+    ast::Pos pos = s->pos;
+    if (s->kind == ast::StmtKind::Let) {
+      name = s->as<ast::LetStmt>().name;
+      pos = s->as<ast::LetStmt>().name_pos;
+    } else if (s->kind == ast::StmtKind::Fn) {
+      name = s->as<ast::FnStmt>().fn->name;
+    } else {
+      continue;
+    }
+    GlobalTable::Entry* e = globals_->declare(name, GlobalTable::State::Later, pos.line, pos.col);
+    e->in_chunk = true;
+  }
+  chunk(main);
+  return errors_->size() == before;
+}
+
+// ---- Errors -------------------------------------------------------------------------------
+
+void Lowerer::error(ast::Pos p, const char* fmt, ...) {
+  if (too_many_errors_) return;
+  Error e;
+  e.line = p.line;
+  e.col = p.col;
+  if (errors_->size() + 1 >= opt_.max_errors) {
+    snprintf(e.message, sizeof e.message, "too many errors; stopping here");
+    too_many_errors_ = true;
+  } else {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e.message, sizeof e.message, fmt, ap);
+    va_end(ap);
+  }
+  errors_->push_back(e);
+}
+
+// ---- Code ---------------------------------------------------------------------------------
+
+Instr& Lowerer::emit(Op op, uint32_t d, uint32_t a, uint32_t b, uint32_t c) {
+  State& s = st();
+  if (s.cur == kNoBlock) start(s.fn.new_block());  // code after a jump: unreachable
+  Instr in;
+  in.op = op;
+  in.line = line_;
+  in.d = d;
+  in.a = a;
+  in.b = b;
+  in.c = c;
+  s.fn.code.push_back(in);
+  if (is_term(op)) {
+    s.fn.blocks[s.cur].end = static_cast<uint32_t>(s.fn.code.size());
+    s.cur = kNoBlock;
+  }
+  return s.fn.code.back();
+}
+
+void Lowerer::start(BlockId b) {
+  State& s = st();
+  if (s.cur != kNoBlock) emit(Op::Jmp, b);
+  s.fn.blocks[b].begin = static_cast<uint32_t>(s.fn.code.size());
+  s.cur = b;
+  s.layout.push_back(b);
+}
+
+void Lowerer::jump(BlockId b) {
+  if (open()) emit(Op::Jmp, b);
+}
+
+uint32_t Lowerer::take_list(size_t mark) {
+  uint32_t start =
+      fn().add_list(scratch_.data() + mark, static_cast<uint32_t>(scratch_.size() - mark));
+  scratch_.resize(mark);
+  return start;
+}
+
+// Blocks were numbered as they were made; number them in the order they were started (the
+// layout), which is also the order of their code.
+void Lowerer::finish_blocks() {
+  State& s = st();
+  Function& f = s.fn;
+  size_t n = f.blocks.size();
+  perm_.assign(n, kNoBlock);
+  for (size_t i = 0; i < s.layout.size(); ++i) perm_[s.layout[i]] = static_cast<BlockId>(i);
+  blocks_tmp_.clear();
+  for (BlockId b : s.layout) blocks_tmp_.push_back(f.blocks[b]);
+  f.blocks.assign(blocks_tmp_.begin(), blocks_tmp_.end());
+  for (Block& b : f.blocks) {
+    Instr& t = f.code[b.end - 1];
+    const OpInfo& oi = info(t.op);
+    if (oi.d == Field::T) t.d = perm_[t.d];
+    if (oi.b == Field::T) t.b = perm_[t.b];
+    if (oi.c == Field::T) t.c = perm_[t.c];
+  }
+}
+
+// ---- Names --------------------------------------------------------------------------------
+
+Lowerer::Var Lowerer::find(uint32_t depth, std::string_view name) {
+  State& s = *states_[depth];
+  uint32_t top =
+      depth == depth_ ? static_cast<uint32_t>(locals_.size()) : states_[depth + 1]->local_base;
+  for (uint32_t i = top; i-- > s.local_base;) {
+    const Local& l = locals_[i];
+    if (l.name == name) {
+      Var v;
+      v.kind = Var::Kind::Local;
+      v.boxed = l.boxed;
+      v.index = l.reg;
+      v.local = i;
+      return v;
+    }
+  }
+  if (depth == 0) {
+    Var v;
+    v.kind = Var::Kind::Global;
+    return v;
+  }
+  Vec<Upval, "mir.func">& ups = s.fn.upvals;
+  for (uint32_t i = 0; i < ups.size(); ++i) {
+    if (ups[i].name == name) {
+      Var v;
+      v.kind = Var::Kind::Upval;
+      v.boxed = ups[i].boxed;
+      v.index = i;
+      return v;
+    }
+  }
+  Var outer = find(depth - 1, name);
+  if (outer.kind != Var::Kind::Local && outer.kind != Var::Kind::Upval) return outer;
+  Upval u;
+  u.name = name;
+  u.boxed = outer.boxed;
+  u.index = outer.index;
+  if (outer.kind == Var::Kind::Upval) {
+    u.kind = Upval::Kind::Upval;
+  } else if (locals_[outer.local].self_depth == depth) {
+    u.kind = Upval::Kind::Self;
+  } else {
+    u.kind = Upval::Kind::Local;
+  }
+  ups.push_back(u);
+  Var v;
+  v.kind = Var::Kind::Upval;
+  v.boxed = u.boxed;
+  v.index = static_cast<uint32_t>(ups.size() - 1);
+  return v;
+}
+
+Lowerer::Var Lowerer::resolve(std::string_view name, ast::Pos pos) {
+  Var v = find(depth_, name);
+  if (v.kind == Var::Kind::Upval && v.index >= kMaxList) {
+    error(pos, "too many variables captured by one function (more than %u)", kMaxList);
+  }
+  if (v.kind != Var::Kind::Global) return v;
+  GlobalTable::Entry* e = globals_->find(name);
+  char q[48];
+  if (!e) {
+    quote_text(name, 24, q, sizeof q);
+    error(pos, "undeclared variable '%s'", q);
+    v.kind = Var::Kind::None;
+    return v;
+  }
+  if (e->state == GlobalTable::State::Later && depth_ == 0) {
+    // The chunk's own code runs in order: the global is not there yet.
+    quote_text(name, 24, q, sizeof q);
+    error(pos, "undeclared variable '%s' (it is declared later, at %u:%u)", q, e->line, e->col);
+    v.kind = Var::Kind::None;
+    return v;
+  }
+  v.index = globals_->index(e);
+  if (v.index > bc::kMaxBx) error(pos, "too many global names (more than %u)", bc::kMaxBx + 1);
+  return v;
+}
+
+void Lowerer::declare_init(std::string_view name, const void* key, Reg value, Reg fresh_from) {
+  if (boxed_.has(key)) {
+    Reg box = tmp();
+    emit(Op::NewBox, box, value);
+    declare(name, box, true);
+    return;
+  }
+  if (value < fresh_from) {  // another variable's register: copy it
+    Reg r = tmp();
+    emit(Op::Move, r, value);
+    value = r;
+  }
+  declare(name, value, false);
+}
+
+Reg Lowerer::read(const Var& v, Reg dst) {
+  switch (v.kind) {
+    case Var::Kind::Local:
+      if (v.boxed) {
+        Reg r = target(dst);
+        emit(Op::GetBox, r, v.index);
+        return r;
+      }
+      if (dst && dst != v.index) {
+        emit(Op::Move, dst, v.index);
+        return dst;
+      }
+      return v.index;
+    case Var::Kind::Upval: {
+      Reg r = target(dst);
+      emit(v.boxed ? Op::GetUpBox : Op::GetUpval, r, v.index);
+      return r;
+    }
+    case Var::Kind::Global: {
+      Reg r = target(dst);
+      emit(Op::GetGlobal, r, v.index);
+      return r;
+    }
+    case Var::Kind::None:
+      break;
+  }
+  return constant(Const::nil(), dst);  // after an error: anything will do
+}
+
+void Lowerer::write(const Var& v, Reg value) {
+  switch (v.kind) {
+    case Var::Kind::Local:
+      if (v.boxed) {
+        emit(Op::SetBox, 0, v.index, value);
+      } else if (value != v.index) {
+        emit(Op::Move, v.index, value);
+      }
+      break;
+    case Var::Kind::Upval:
+      // The resolver boxes every captured variable that is assigned.
+      if (v.boxed) emit(Op::SetUpBox, 0, v.index, value);
+      break;
+    case Var::Kind::Global:
+      emit(Op::SetGlobal, 0, v.index, value);
+      break;
+    case Var::Kind::None:
+      break;
+  }
+}
+
+// ---- Functions ----------------------------------------------------------------------------
+
+void Lowerer::chunk(const ast::Function& main) {
+  auto* mem = static_cast<State*>(hak_alloc_at(sizeof(State), HAK_SITE("mir.func")));
+  if (!mem) throw std::bad_alloc();
+  states_.push_back(new (mem) State());
+  State& s = st();
+  s.fn.name = main.name;
+  s.fn.line = main.pos.line;
+  s.fn.col = main.pos.col;
+  line_ = main.pos.line;
+  start(s.fn.new_block());
+  for (const ast::Stmt* x : main.body->stmts) stmt(x, true);
+  line_ = main.body->end.line;
+  if (open()) emit(Op::RetNil);
+  finish_blocks();
+  if (errors_->empty()) sink_->function_done(s.fn, 0);
+}
+
+uint32_t Lowerer::function(const ast::Function& f) {
+  uint32_t saved_line = line_;
+  ++depth_;
+  if (depth_ == states_.size()) {
+    auto* mem = static_cast<State*>(hak_alloc_at(sizeof(State), HAK_SITE("mir.func")));
+    if (!mem) throw std::bad_alloc();
+    states_.push_back(new (mem) State());
+  }
+  State& s = st();
+  s.fn.clear();
+  s.layout.clear();
+  s.cur = kNoBlock;
+  s.local_base = static_cast<uint32_t>(locals_.size());
+  s.loop_base = static_cast<uint32_t>(loops_.size());
+  Function& F = s.fn;
+  F.name = f.name;
+  F.line = f.pos.line;
+  F.col = f.pos.col;
+  line_ = f.pos.line;
+  if (f.params.size > kMaxList) error(f.pos, "too many parameters (more than %u)", kMaxList);
+  F.nparams = f.params.size;
+  for (uint32_t i = 0; i < f.params.size; ++i) F.new_reg();
+  start(F.new_block());
+  for (uint32_t i = 0; i < f.params.size; ++i) {
+    const ast::Param& p = f.params[i];
+    if (boxed_.has(&p)) {
+      Reg box = tmp();
+      emit(Op::NewBox, box, i + 1);
+      declare(p.name, box, true);
+    } else {
+      declare(p.name, i + 1, false);
+    }
+  }
+  for (const ast::Stmt* x : f.body->stmts) stmt(x, false);
+  line_ = f.body->end.line;
+  if (open()) emit(Op::RetNil);
+  finish_blocks();
+  for (const Upval& u : F.upvals) {
+    if (u.kind == Upval::Kind::Local) scratch_.push_back(u.index);
+  }
+  if (errors_->empty()) sink_->function_done(F, depth_);
+  locals_.resize(s.local_base);
+  loops_.resize(s.loop_base);
+  --depth_;
+  line_ = saved_line;
+  return fn().nchildren++;
+}
+
+Reg Lowerer::closure(const ast::Function& f, Reg dst) {
+  size_t mark = scratch_.size();
+  uint32_t index = function(f);
+  auto n = static_cast<uint32_t>(scratch_.size() - mark);
+  uint32_t list = take_list(mark);
+  Reg r = target(dst);
+  emit(Op::Closure, r, index, n, list);
+  return r;
+}
+
+// ---- Statements ---------------------------------------------------------------------------
+
+void Lowerer::body(const ast::Block& b) {
+  size_t mark = locals_.size();
+  for (const ast::Stmt* x : b.stmts) stmt(x, false);
+  locals_.resize(mark);
+}
+
+void Lowerer::stmt(const ast::Stmt* s, bool top) {
+  line_ = s->pos.line;
+  switch (s->kind) {
+    case ast::StmtKind::Expr:
+      expr(s->as<ast::ExprStmt>().expr);
+      break;
+    case ast::StmtKind::Let:
+      let(s->as<ast::LetStmt>(), top);
+      break;
+    case ast::StmtKind::Assign:
+      assign(s->as<ast::AssignStmt>());
+      break;
+    case ast::StmtKind::Fn:
+      fn_stmt(s->as<ast::FnStmt>(), top);
+      break;
+    case ast::StmtKind::If:
+      if_stmt(s->as<ast::IfStmt>());
+      break;
+    case ast::StmtKind::While:
+      while_stmt(s->as<ast::WhileStmt>());
+      break;
+    case ast::StmtKind::ForRange:
+      for_range(s->as<ast::ForRangeStmt>());
+      break;
+    case ast::StmtKind::ForIn: {
+      const auto& f = s->as<ast::ForInStmt>();
+      for_in(f.key, &f.key, f.value, &f.value, f.iterable, *f.body, f.pos);
+      break;
+    }
+    case ast::StmtKind::Return: {
+      const ast::Expr* v = s->as<ast::ReturnStmt>().value;
+      if (v) {
+        Reg r = expr(v);
+        line_ = s->pos.line;
+        emit(Op::Ret, 0, r);
+      } else {
+        emit(Op::RetNil);
+      }
+      break;
+    }
+    case ast::StmtKind::Break:
+    case ast::StmtKind::Continue: {
+      bool is_break = s->kind == ast::StmtKind::Break;
+      if (loops_.size() == st().loop_base) {  // the parser reports it first
+        error(s->pos, "'%s' outside a loop", is_break ? "break" : "continue");
+        break;
+      }
+      const Loop& l = loops_.back();
+      jump(is_break ? l.brk : l.cont);
+      break;
+    }
+    case ast::StmtKind::Block:
+      body(s->as<ast::Block>());
+      break;
+  }
+}
+
+void Lowerer::let(const ast::LetStmt& s, bool top) {
+  Reg fresh = fn().nregs;
+  Reg v = s.init ? expr(s.init) : constant(Const::nil(), 0);
+  line_ = s.pos.line;
+  if (top) {
+    GlobalTable::Entry* e = globals_->find(s.name);
+    emit(Op::SetGlobal, 0, globals_->index(e), v);
+    if (e->state == GlobalTable::State::Later) e->state = GlobalTable::State::Declared;
+    return;
+  }
+  declare_init(s.name, &s, v, fresh);
+}
+
+void Lowerer::fn_stmt(const ast::FnStmt& s, bool top) {
+  if (top) {
+    GlobalTable::Entry* e = globals_->find(s.fn->name);
+    if (e->state == GlobalTable::State::Later) e->state = GlobalTable::State::Declared;
+    uint32_t g = globals_->index(e);
+    Reg r = closure(*s.fn, 0);
+    line_ = s.pos.line;
+    emit(Op::SetGlobal, 0, g, r);
+    return;
+  }
+  if (boxed_.has(&s)) {  // assigned elsewhere: the closure captures the box
+    Reg box = tmp();
+    emit(Op::NewBox, box, constant(Const::nil(), 0));
+    declare(s.fn->name, box, true);
+    Reg r = closure(*s.fn, 0);
+    line_ = s.pos.line;
+    emit(Op::SetBox, 0, box, r);
+    return;
+  }
+  // Never assigned: the function sees itself as an upvalue of kind Self.
+  Reg r = tmp();
+  auto local = static_cast<uint32_t>(locals_.size());
+  declare(s.fn->name, r, false);
+  locals_[local].self_depth = depth_ + 1;
+  closure(*s.fn, r);
+  locals_[local].self_depth = kNone;
+}
+
+void Lowerer::assign(const ast::AssignStmt& s) {
+  const ast::Expr* t = s.target;
+  Op op = Op::Nop;
+  switch (s.op) {
+    case ast::AssignOp::Set:
+      break;
+    case ast::AssignOp::Add:
+      op = Op::Add;
+      break;
+    case ast::AssignOp::Sub:
+      op = Op::Sub;
+      break;
+    case ast::AssignOp::Mul:
+      op = Op::Mul;
+      break;
+    case ast::AssignOp::Div:
+      op = Op::Div;
+      break;
+    case ast::AssignOp::Concat:
+      op = Op::Concat;
+      break;
+  }
+  // The new value from the old one `old` (compound assignment) into dst (0: a temporary).
+  auto combine = [&](Reg old, Reg dst) -> Reg {
+    if (op == Op::Concat) {
+      size_t mark = scratch_.size();
+      scratch_.push_back(old);
+      uint32_t n = 1;
+      concat_operands(s.value, &n);
+      line_ = s.pos.line;
+      Reg r = target(dst);
+      uint32_t list = take_list(mark);
+      emit(Op::Concat, r, 0, n, list);
+      return r;
+    }
+    Reg v = expr(s.value);
+    line_ = s.pos.line;
+    return arith(op, old, v, dst);
+  };
+
+  switch (t->kind) {
+    case ast::ExprKind::Name: {
+      Var v = resolve(t->as<ast::NameExpr>().name, t->pos);
+      bool in_reg = v.kind == Var::Kind::Local && !v.boxed;
+      if (s.op == ast::AssignOp::Set) {
+        Reg r = expr(s.value, in_reg ? v.index : 0);
+        line_ = s.pos.line;
+        write(v, r);
+      } else {
+        Reg old = read(v, 0);
+        Reg r = combine(old, in_reg ? v.index : 0);
+        write(v, r);
+      }
+      break;
+    }
+    case ast::ExprKind::Index: {
+      const auto& ix = t->as<ast::IndexExpr>();
+      Reg obj = expr(ix.object);
+      Reg key = expr(ix.index);
+      Reg r;
+      if (s.op == ast::AssignOp::Set) {
+        r = expr(s.value);
+      } else {
+        line_ = ix.pos.line;
+        Reg old = tmp();
+        emit(Op::GetIndex, old, obj, key);
+        r = combine(old, 0);
+      }
+      line_ = s.pos.line;
+      emit(Op::SetIndex, 0, obj, key, r);
+      break;
+    }
+    case ast::ExprKind::Field: {
+      const auto& fx = t->as<ast::FieldExpr>();
+      Reg obj = expr(fx.object);
+      uint32_t k = konst(Const::string(fx.name));
+      Reg r;
+      if (s.op == ast::AssignOp::Set) {
+        r = expr(s.value);
+      } else {
+        line_ = fx.pos.line;
+        Reg old = tmp();
+        emit(Op::GetField, old, obj, k);
+        r = combine(old, 0);
+      }
+      line_ = s.pos.line;
+      emit(Op::SetField, 0, obj, k, r);
+      break;
+    }
+    default:
+      error(t->pos, "cannot assign to this expression");  // the parser reports it first
+      break;
+  }
+}
+
+void Lowerer::if_stmt(const ast::IfStmt& s) {
+  BlockId end = fn().new_block();
+  for (uint32_t i = 0; i < s.clauses.size; ++i) {
+    const ast::IfClause& c = s.clauses[i];
+    bool last = i + 1 == s.clauses.size;
+    BlockId then = fn().new_block();
+    BlockId next = last && !s.otherwise ? end : fn().new_block();
+    line_ = c.pos.line;
+    cond(c.cond, then, next);
+    start(then);
+    body(*c.body);
+    jump(end);
+    if (next != end) start(next);
+  }
+  if (s.otherwise) {
+    body(*s.otherwise);
+    jump(end);
+  }
+  start(end);
+}
+
+// while (c) { body } is laid out with the test at the bottom, so that an iteration runs
+// one conditional jump:  jmp test; body: ...; test: br c -> body, exit; exit:
+void Lowerer::while_stmt(const ast::WhileStmt& s) {
+  BlockId body_b = fn().new_block(), test = fn().new_block(), exit = fn().new_block();
+  jump(test);
+  start(body_b);
+  loops_.push_back(Loop{exit, test});
+  body(*s.body);
+  loops_.pop_back();
+  start(test);
+  line_ = s.pos.line;
+  cond(s.cond, body_b, exit);
+  start(exit);
+}
+
+void Lowerer::loop_var(std::string_view name, const void* key, Reg reg) {
+  if (boxed_.has(key)) {  // a fresh box for each iteration
+    Reg box = tmp();
+    emit(Op::NewBox, box, reg);
+    declare(name, box, true);
+  } else {
+    declare(name, reg, false);
+  }
+}
+
+// for (i in range(a, b, step)):
+//   forinit g, a, b, step;  forprep g -> body, exit
+//   body: ...;  latch: forloop g -> body, exit;  exit:
+// The group g is four frame slots: counter, remaining count, step, and the loop variable.
+void Lowerer::for_range(const ast::ForRangeStmt& s) {
+  // A local (or a top-level declaration) named `range` makes it a call like any other.
+  Var range = find(depth_, "range");
+  GlobalTable::Entry* e = globals_->find("range");
+  if (range.kind != Var::Kind::Global || (e && e->in_chunk)) {
+    for_in({}, nullptr, s.var, &s.var, s.call, *s.body, s.pos);
+    return;
+  }
+  Reg a = expr(s.start);
+  Reg b = expr(s.stop);
+  Reg step = s.step ? expr(s.step) : constant(Const::integer(1), 0);
+  line_ = s.pos.line;
+  Function& F = fn();
+  Reg g = tmp(), var = tmp();
+  Group grp;
+  grp.base = g;
+  grp.width = 4;
+  grp.npinned = 1;
+  grp.offset[0] = 3;
+  grp.pinned[0] = var;
+  auto gi = static_cast<uint32_t>(F.groups.size());
+  F.groups.push_back(grp);
+  emit(Op::ForInit, g, a, b, step);
+  BlockId body_b = F.new_block(), latch = F.new_block(), exit = F.new_block();
+  emit(Op::ForPrep, gi, g, body_b, exit);
+  start(body_b);
+  size_t mark = locals_.size();
+  loop_var(s.var, &s.var, var);
+  loops_.push_back(Loop{exit, latch});
+  body(*s.body);
+  loops_.pop_back();
+  locals_.resize(mark);
+  start(latch);
+  line_ = s.pos.line;
+  emit(Op::ForLoop, gi, g, body_b, exit);
+  start(exit);
+}
+
+// for (k, v in it):
+//   iterinit g, it;  jmp latch
+//   body: ...;  latch: iternext g -> body, exit;  exit:
+// The group g is the iterated value, the iteration state, then the loop variables.
+void Lowerer::for_in(std::string_view key, const void* key_id, std::string_view value,
+                     const void* value_id, const ast::Expr* iterable, const ast::Block& b,
+                     ast::Pos pos) {
+  Reg it = expr(iterable);
+  line_ = pos.line;
+  Function& F = fn();
+  Reg g = tmp();
+  Group grp;
+  grp.base = g;
+  grp.width = key.empty() ? 3 : 4;
+  grp.npinned = key.empty() ? 1 : 2;
+  grp.offset[0] = 2;
+  grp.pinned[0] = tmp();
+  if (!key.empty()) {
+    grp.offset[1] = 3;
+    grp.pinned[1] = tmp();
+  }
+  auto gi = static_cast<uint32_t>(F.groups.size());
+  F.groups.push_back(grp);
+  emit(Op::IterInit, g, it);
+  BlockId body_b = F.new_block(), latch = F.new_block(), exit = F.new_block();
+  emit(Op::Jmp, latch);
+  start(body_b);
+  size_t mark = locals_.size();
+  if (key.empty()) {
+    loop_var(value, value_id, grp.pinned[0]);
+  } else {
+    loop_var(key, key_id, grp.pinned[0]);
+    loop_var(value, value_id, grp.pinned[1]);
+  }
+  loops_.push_back(Loop{exit, latch});
+  body(b);
+  loops_.pop_back();
+  locals_.resize(mark);
+  start(latch);
+  line_ = pos.line;
+  emit(Op::IterNext, gi, g, body_b, exit);
+  start(exit);
+}
+
+}  // namespace hako::mir
