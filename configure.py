@@ -354,12 +354,14 @@ def main():
     def libs_for(name):
         return [lib_files[x] for x in lib_closure(name) if x in lib_files]
 
-    link_libs = '$lua_libs $unwind_lib -ldl'
+    # Not $unwind_lib: the allocator loads LLVM libunwind with dlopen when it needs it, and a
+    # static copy would replace the process's unwinder and break C++ exceptions.
+    link_libs = '$lua_libs -ldl'
     # The preloadable allocator: the core plus the malloc/new overrides.
     if 'hakmem' in lib_objs and os.path.exists('alloc/src/override.cc'):
         so_objs = lib_objs['hakmem'] + [obj('alloc/src/override.cc')]
         all_targets.append(n.build(f'{builddir}/libhakmem.so', 'link_so', so_objs,
-                                   variables={'libs': '$unwind_lib -ldl',
+                                   variables={'libs': '-ldl',
                                               'extra': '-Wl,-soname,libhakmem.so -Wl,--exclude-libs,ALL'}))
 
     # Programs.
