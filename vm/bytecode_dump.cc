@@ -1,5 +1,6 @@
 #include "vm/bytecode_dump.h"
 
+#include <cstdio>
 #include <vector>
 
 #include "vm/dump_text.h"
@@ -130,7 +131,9 @@ class Dumper {
       next += count(*c);
     }
     for (uint32_t pc = 0; pc < p.code.size(); pc += instr_length(p.code.data() + pc)) {
-      out_->appendf("  %5u  [%u]  ", pc, line_at(p, pc));
+      char line[16];
+      snprintf(line, sizeof line, "[%u]", line_at(p, pc));
+      out_->appendf("  %5u  %-7s ", pc, line);
       dump_instr(unit_, p, pc, out_);
       if (op(p.code[pc]) == Op::CLOSURE && Bx(p.code[pc]) < p.protos.size()) {
         out_->appendf(" -> #%u", ids[Bx(p.code[pc])]);

@@ -4,10 +4,10 @@
 // upvalue descriptors. For example
 //
 //   function #0 main  file.hako:1  params 0, registers 2, upvalues 0, constants 1, functions 0
-//        0  [1]  GETGLOBAL  0 0           ; print
-//        1  [1]  LOADK      1 0           ; "hi"
-//        2  [1]  CALL       0 0 1 [1]
-//        3  [1]  RETURN0
+//        0  [1]     GETGLOBAL 0 0                 ; print
+//        1  [1]     LOADK     1 0                 ; "hi"
+//        2  [1]     CALL      0 0 1 [1]
+//        3  [1]     RETURN0
 //     constants
 //        0  "hi"
 #pragma once

@@ -137,10 +137,10 @@ void dump(const Function& fn, std::span<const std::string_view> globals, TextBuf
     out->append(u.name);
     switch (u.kind) {
       case Upval::Kind::Local:
-        out->appendf(" = local %%%u", u.index);
+        out->appendf(" = outer %%%u", u.index);
         break;
       case Upval::Kind::Upval:
-        out->appendf(" = upval u%u", u.index);
+        out->appendf(" = outer u%u", u.index);
         break;
       case Upval::Kind::Self:
         out->append(" = self");

@@ -7,7 +7,9 @@
 //
 // One instruction a line, its source line after ';'. Registers are %N, constant operands
 // Hako literals, blocks bN, upvalues uN, nested functions fnN, loop groups gN; `globals`
-// names the global indexes. Removed blocks are not shown.
+// names the global indexes. Removed blocks are not shown. A header line per upvalue says
+// what the closure captures: `outer %N` (a register of the enclosing function), `outer uN`
+// (its upvalue) or `self`; and one per loop group, its slots and pinned registers.
 #pragma once
 
 #include <span>

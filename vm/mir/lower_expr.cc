@@ -165,10 +165,30 @@ void Lowerer::concat_operands(const Expr* e, uint32_t* n) {
   ++*n;
 }
 
+static bool is_logical(const Expr* e) {
+  return e->kind == ExprKind::Binary &&
+         (e->as<BinaryExpr>().op == BinaryOp::And || e->as<BinaryExpr>().op == BinaryOp::Or);
+}
+
 Reg Lowerer::logical(const BinaryExpr& e, Reg dst) {
-  // a && b: r = a; if r is falsy, done; else r = b.   a || b: the same when r is truthy.
+  // Into a fresh register r that every path writes (dst may be a variable the operands read).
   Reg r = tmp();
-  expr(e.lhs, r);
+  logical_into(e, r);
+  if (dst) {
+    emit(Op::Move, dst, r);
+    return dst;
+  }
+  return r;
+}
+
+// a && b: r = a; if r is falsy, done; else r = b.   a || b: the same when r is truthy.
+// Nested && and || write r directly.
+void Lowerer::logical_into(const BinaryExpr& e, Reg r) {
+  if (is_logical(e.lhs)) {
+    logical_into(e.lhs->as<BinaryExpr>(), r);
+  } else {
+    expr(e.lhs, r);
+  }
   BlockId rhs = fn().new_block(), end = fn().new_block();
   line_ = e.pos.line;
   if (e.op == BinaryOp::And) {
@@ -177,13 +197,12 @@ Reg Lowerer::logical(const BinaryExpr& e, Reg dst) {
     emit(Op::Test, end, r, 0, rhs);
   }
   start(rhs);
-  expr(e.rhs, r);
-  start(end);
-  if (dst) {
-    emit(Op::Move, dst, r);
-    return dst;
+  if (is_logical(e.rhs)) {
+    logical_into(e.rhs->as<BinaryExpr>(), r);
+  } else {
+    expr(e.rhs, r);
   }
-  return r;
+  start(end);
 }
 
 Reg Lowerer::binary(const BinaryExpr& e, Reg dst) {

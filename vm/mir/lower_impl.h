@@ -104,6 +104,7 @@ class Lowerer {
   void cond(const ast::Expr* e, BlockId t, BlockId f);
   Reg constant(const Const& c, Reg dst);
   Reg logical(const ast::BinaryExpr& e, Reg dst);
+  void logical_into(const ast::BinaryExpr& e, Reg r);
   Reg binary(const ast::BinaryExpr& e, Reg dst);
   // Pushes the operands of a chain a .. (b .. (c ..)) onto scratch_.
   void concat_operands(const ast::Expr* e, uint32_t* n);
