@@ -31,6 +31,15 @@ namespace {
 
 void reg(TextBuffer* out, Reg r) { out->appendf("%%%u", r); }
 
+// Constant v (the verifier shows broken instructions too: never read out of range).
+void konst(const Function& fn, uint32_t v, TextBuffer* out) {
+  if (v < fn.consts.size()) {
+    dump_const(fn.consts[v], out);
+  } else {
+    out->appendf("K%u?", v);
+  }
+}
+
 }  // namespace
 
 void dump_instr(const Function& fn, const Instr& in, std::span<const std::string_view> globals,
@@ -70,14 +79,14 @@ void dump_instr(const Function& fn, const Instr& in, std::span<const std::string
       case Field::R:
         sep();
         if (in.kmask & (1u << i)) {
-          dump_const(fn.consts[v], out);
+          konst(fn, v, out);
         } else {
           reg(out, v);
         }
         break;
       case Field::K:
         sep();
-        dump_const(fn.consts[v], out);
+        konst(fn, v, out);
         break;
       case Field::G:
         sep();
@@ -104,6 +113,10 @@ void dump_instr(const Function& fn, const Instr& in, std::span<const std::string
       case Field::L:
         if (i == 1) {  // b is the length, c the start
           sep();
+          if (uint64_t{in.c} + in.b > fn.lists.size()) {
+            out->appendf("[list %u+%u out of range]", in.c, in.b);
+            break;
+          }
           out->append('[');
           for (uint32_t k = 0; k < in.b; ++k) {
             if (k) out->append(", ");
