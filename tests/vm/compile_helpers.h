@@ -2,9 +2,12 @@
 // bytecode or its errors, run it on the reference interpreter.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <string>
 
 #include "parser/text_buffer.h"
+#include "tests/vm/bc_check.h"
 #include "tests/vm/bc_eval.h"
 #include "vm/bytecode_dump.h"
 #include "vm/compile.h"
@@ -19,7 +22,8 @@ inline std::string error_lines(const Errors& errors) {
   return out;
 }
 
-// Compiles `src` at `opt`; the errors as "L:C: message" lines when it fails.
+// Compiles `src` at `opt`; the errors as "L:C: message" lines when it fails. A unit that
+// compiles is checked against docs/BYTECODE.md's guarantees (bc_check.h).
 inline bool compile_src(const std::string& src, int opt, bc::Unit* unit, std::string* errors,
                         TextBuffer* mir = nullptr) {
   CompileOptions o;
@@ -27,7 +31,11 @@ inline bool compile_src(const std::string& src, int opt, bc::Unit* unit, std::st
   o.verify = true;
   o.mir_dump = mir;
   Errors errs;
-  if (compile("t.hako", std::string_view(src.c_str(), src.size()), unit, &errs, o)) return true;
+  if (compile("t.hako", std::string_view(src.c_str(), src.size()), unit, &errs, o)) {
+    std::string problem = check_unit(*unit);
+    EXPECT_EQ(problem, "") << "at -O" << opt << ":\n" << src;
+    return true;
+  }
   *errors = error_lines(errs);
   return false;
 }
