@@ -5,7 +5,8 @@
 //   compile_bench [--lua | --parse-only] [-O0|-O1] [--reps N] [--warmup N] FILE
 //
 // Compiles FILE `warmup` times, then `reps` times, each timed on its own, and prints one
-// line: `lang=hako opt=1 lines=N bytes=N reps=N median_s=X min_s=X lines_per_s=X`. Every
+// line: `lang=hako opt=1 lines=N bytes=N reps=N median_s=X min_s=X lines_per_s=X
+// peak_rss_kb=N` (the process's VmHWM: with --reps 1 --warmup 0, one compilation's). Every
 // compilation starts from nothing (a fresh unit, a fresh lua_State), as a program's start
 // would. --parse-only times Hako's parser alone (the front end's share). With --reps 1 --warmup 0
 // the process's peak RSS is that of one compilation (what bench/compile/run.py measures).
@@ -65,6 +66,19 @@ bool compile_lua(const char* file, const std::string& src) {
   return status == LUA_OK;
 }
 
+// The process's peak resident set (VmHWM), in KiB.
+long peak_rss_kb() {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return -1;
+  char line[256];
+  long kb = -1;
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::strncmp(line, "VmHWM:", 6) == 0) kb = std::atol(line + 6);
+  }
+  std::fclose(f);
+  return kb;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -118,11 +132,12 @@ int main(int argc, char** argv) {
   double median = times.size() % 2 ? times[times.size() / 2]
                                    : (times[times.size() / 2 - 1] + times[times.size() / 2]) / 2;
   std::printf(
-      "lang=%s opt=%d lines=%zu bytes=%zu reps=%d median_s=%.6f min_s=%.6f lines_per_s=%.0f\n",
+      "lang=%s opt=%d lines=%zu bytes=%zu reps=%d median_s=%.6f min_s=%.6f lines_per_s=%.0f "
+      "peak_rss_kb=%ld\n",
       lua          ? "lua"
       : parse_only ? "hako-parse"
                    : "hako",
       lua ? 0 : opt_level, lines, src.size(), reps, median, times[0],
-      static_cast<double>(lines) / median);
+      static_cast<double>(lines) / median, peak_rss_kb());
   return 0;
 }

@@ -157,44 +157,50 @@ class Allocator {
   static bool has(const uint64_t* s, uint32_t g) { return s[g / 64] >> (g % 64) & 1; }
   static void put(uint64_t* s, uint32_t g) { s[g / 64] |= uint64_t{1} << (g % 64); }
 
-  // Linear scan.
+  // Linear scan, as one sweep over the positions: intervals are bucketed by their start and
+  // by their end (no sorting, no scanning of the active set). At position p, first the
+  // intervals that ended before p give their slots back, then those starting at p take the
+  // lowest free ones, in register order (so parameters come first).
   bool scan() {
-    auto& order = s_.order;
-    order.clear();
+    uint32_t npos = 0;
     for (Reg r = 1; r < fn_.nregs; ++r) {
-      if (s_.start[r] != kUnset && !s_.pinned[r]) order.push_back(uint64_t{s_.start[r]} << 32 | r);
+      if (s_.start[r] != kUnset && s_.end[r] + 1 > npos) npos = s_.end[r] + 1;
     }
-    std::sort(order.begin(), order.end());
+    auto& starts = s_.starts;  // head of the list of registers starting at p (0: none)
+    auto& ends = s_.ends;
+    auto& next = s_.next;  // next[2r]: the next register starting where r does; [2r+1] ending
+    starts.assign(npos + 1, 0);
+    ends.assign(npos + 1, 0);
+    next.assign(2 * size_t{fn_.nregs}, 0);
+    for (Reg r = fn_.nregs; r-- > 1;) {  // pushed from the top: each list in register order
+      if (s_.start[r] == kUnset || s_.pinned[r]) continue;
+      next[2 * r] = starts[s_.start[r]];
+      starts[s_.start[r]] = r;
+    }
     out_->slot.assign(fn_.nregs, kNoSlot);
     out_->nslots = 0;
     uint64_t free_bits[4] = {~0ull, ~0ull, ~0ull, ~0ull};
-    auto& active = s_.active;  // (end << 32 | r)
-    active.clear();
-    for (uint64_t o : order) {
-      auto r = static_cast<Reg>(o);
-      uint32_t start = s_.start[r];
-      for (size_t k = 0; k < active.size();) {  // expire
-        if (static_cast<uint32_t>(active[k] >> 32) < start) {
-          auto a = static_cast<Reg>(active[k]);
+    for (uint32_t p = 0; p < npos; ++p) {
+      if (p > 0) {
+        for (Reg a = ends[p - 1]; a; a = next[2 * a + 1])
           release(free_bits, out_->slot[a], width(a));
-          active[k] = active.back();
-          active.pop_back();
+      }
+      for (Reg r = starts[p]; r; r = next[2 * r]) {
+        uint32_t w = width(r);
+        uint32_t slot;
+        if (r <= fn_.nparams && (free_bits[(r - 1) / 64] >> ((r - 1) % 64) & 1)) {
+          slot = r - 1;  // where the argument arrives (always free if the argument is read)
         } else {
-          ++k;
+          slot = find_free(free_bits, w);
+          if (slot == kUnset) return too_many();
         }
+        for (uint32_t k = 0; k < w; ++k) free_bits[(slot + k) / 64] &= ~(1ull << ((slot + k) % 64));
+        out_->slot[r] = static_cast<uint8_t>(slot);
+        if (slot + w > out_->nslots) out_->nslots = slot + w;
+        uint32_t e = s_.end[r];
+        next[2 * r + 1] = ends[e];
+        ends[e] = r;
       }
-      uint32_t w = width(r);
-      uint32_t slot = kUnset;
-      if (r <= fn_.nparams && (free_bits[(r - 1) / 64] >> ((r - 1) % 64) & 1)) {
-        slot = r - 1;  // where the argument arrives (always free if the argument is read)
-      } else {
-        slot = find_free(free_bits, w);
-        if (slot == kUnset) return too_many();
-      }
-      for (uint32_t k = 0; k < w; ++k) free_bits[(slot + k) / 64] &= ~(1ull << ((slot + k) % 64));
-      out_->slot[r] = static_cast<uint8_t>(slot);
-      if (slot + w > out_->nslots) out_->nslots = slot + w;
-      active.push_back(uint64_t{s_.end[r]} << 32 | r);
     }
     for (const Group& g : fn_.groups) {
       uint8_t base = out_->slot[g.base];
@@ -214,6 +220,15 @@ class Allocator {
 
   // The lowest slot s with s..s+w-1 free and below kMaxSlots, or kUnset.
   static uint32_t find_free(const uint64_t* bits, uint32_t w) {
+    if (w == 1) {
+      for (uint32_t i = 0; i < 4; ++i) {
+        if (bits[i]) {
+          uint32_t s = i * 64 + static_cast<uint32_t>(__builtin_ctzll(bits[i]));
+          return s < kMaxSlots ? s : kUnset;
+        }
+      }
+      return kUnset;
+    }
     for (uint32_t s = 0; s + w <= kMaxSlots;) {
       uint32_t k = 0;
       while (k < w && (bits[(s + k) / 64] >> ((s + k) % 64) & 1)) ++k;

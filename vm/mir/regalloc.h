@@ -29,7 +29,8 @@ struct RegallocScratch {
   Vec<uint32_t, "mir.pass"> start, end, block, gidx, bstart, bend;
   Vec<uint8_t, "mir.pass"> global, pinned, width;
   Vec<Reg, "mir.pass"> greg;  // the register of each global index
-  Vec<uint64_t, "mir.pass"> live, order, active;
+  Vec<uint64_t, "mir.pass"> live;
+  Vec<Reg, "mir.pass"> starts, ends, next;
 };
 
 // False with an error (at the function's position) when it needs too many slots.
