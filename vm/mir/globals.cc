@@ -31,7 +31,7 @@ GlobalTable::Entry* GlobalTable::find(std::string_view name) {
   for (size_t h = hash_string(name) & mask;; h = (h + 1) & mask) {
     uint32_t s = slots_[h];
     if (s == 0) return nullptr;
-    if (entries_[s - 1].name == name) return &entries_[s - 1];
+    if (same_name(entries_[s - 1].name, name)) return &entries_[s - 1];
   }
 }
 

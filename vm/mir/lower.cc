@@ -139,7 +139,7 @@ Lowerer::Var Lowerer::find(uint32_t depth, std::string_view name) {
       depth == depth_ ? static_cast<uint32_t>(locals_.size()) : states_[depth + 1]->local_base;
   for (uint32_t i = top; i-- > s.local_base;) {
     const Local& l = locals_[i];
-    if (l.name == name) {
+    if (same_name(l.name, name)) {
       Var v;
       v.kind = Var::Kind::Local;
       v.boxed = l.boxed;
@@ -155,7 +155,7 @@ Lowerer::Var Lowerer::find(uint32_t depth, std::string_view name) {
   }
   Vec<Upval, "mir.func">& ups = s.fn.upvals;
   for (uint32_t i = 0; i < ups.size(); ++i) {
-    if (ups[i].name == name) {
+    if (same_name(ups[i].name, name)) {
       Var v;
       v.kind = Var::Kind::Upval;
       v.boxed = ups[i].boxed;

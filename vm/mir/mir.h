@@ -231,6 +231,13 @@ class Function {
   uint32_t line = 0, col = 0;
 };
 
+// Names are compared often (scopes are searched from the innermost out): the length and
+// the first byte settle most comparisons without a call.
+inline bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         (a.empty() || (a[0] == b[0] && __builtin_memcmp(a.data(), b.data(), a.size()) == 0));
+}
+
 // for_each_use calls f(reg) for each vreg an instruction uses (its fields, then its list);
 // for_each_def for each vreg it defines. f gets a reference into the instruction or its
 // list (so that a pass can rename); FunctionT and InstrT may be const.

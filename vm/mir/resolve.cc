@@ -62,7 +62,7 @@ class Resolver {
   // The innermost declaration of `name` (nullptr for a global).
   Decl* find(std::string_view name) {
     for (size_t i = scope_.size(); i-- > 0;) {
-      if (scope_[i].name == name) return &scope_[i];
+      if (same_name(scope_[i].name, name)) return &scope_[i];
     }
     return nullptr;
   }
