@@ -89,7 +89,7 @@ class Driver final : public mir::Sink {
   }
   void internal(const Error& e) {
     Error x = e;
-    snprintf(x.message, sizeof x.message, "internal compiler error: %s", e.message);
+    snprintf(x.message, sizeof x.message, "internal compiler error: %.134s", e.message);
     fail(x);
   }
   bool oom() {

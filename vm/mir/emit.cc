@@ -9,6 +9,7 @@
 namespace hako::mir {
 
 const char* StringPool::intern(std::string_view s) {
+  if (s.empty()) return "";  // never copied (and a view of "" may have no data at all)
   if ((count_ + 1) * 2 > table_.size()) {
     Vec<std::string_view, "mir.const"> old;
     old.swap(table_);
