@@ -493,6 +493,13 @@ void Lowerer::assign(const ast::AssignStmt& s) {
       emit(Op::Concat, r, 0, n, list);
       return r;
     }
+    Const k;
+    if (literal(s.value, &k) && k.is_number()) {  // n += 1: ADDI
+      line_ = s.pos.line;
+      Reg r = target(dst);
+      emit(op, r, old, konst(k)).kmask = kConstB;
+      return r;
+    }
     Reg v = expr(s.value);
     line_ = s.pos.line;
     return arith(op, old, v, dst);
@@ -514,20 +521,31 @@ void Lowerer::assign(const ast::AssignStmt& s) {
       break;
     }
     case ast::ExprKind::Index: {
+      // a["k"] is a.k; a[3] takes its index in the instruction (GETINDEXI, SETINDEXI).
       const auto& ix = t->as<ast::IndexExpr>();
       Reg obj = expr(ix.object);
-      Reg key = expr(ix.index);
+      Const k;
+      bool field = false;
+      uint8_t kmask = 0;
+      uint32_t key;
+      if (constant_key(ix.index, &k)) {
+        key = konst(k);
+        field = k.kind == Const::Kind::String;
+        kmask = field ? 0 : kConstB;
+      } else {
+        key = expr(ix.index);
+      }
       Reg r;
       if (s.op == ast::AssignOp::Set) {
         r = expr(s.value);
       } else {
         line_ = ix.pos.line;
         Reg old = tmp();
-        emit(Op::GetIndex, old, obj, key);
+        emit(field ? Op::GetField : Op::GetIndex, old, obj, key).kmask = kmask;
         r = combine(old, 0);
       }
       line_ = s.pos.line;
-      emit(Op::SetIndex, 0, obj, key, r);
+      emit(field ? Op::SetField : Op::SetIndex, 0, obj, key, r).kmask = kmask;
       break;
     }
     case ast::ExprKind::Field: {
@@ -611,9 +629,19 @@ void Lowerer::for_range(const ast::ForRangeStmt& s) {
     for_in({}, nullptr, s.var, &s.var, s.call, *s.body, s.pos);
     return;
   }
-  Reg a = expr(s.start);
-  Reg b = expr(s.stop);
-  Reg step = s.step ? expr(s.step) : constant(Const::integer(1), 0);
+  // Bounds and step in order; literals go into the instruction (LOADI into the loop's slots).
+  uint8_t kmask = 0;
+  uint32_t ops[3];
+  const ast::Expr* parts[3] = {s.start, s.stop, s.step};
+  for (int i = 0; i < 3; ++i) {
+    Const k = Const::integer(1);  // no step: 1
+    if (!parts[i] || literal(parts[i], &k)) {
+      ops[i] = konst(k);
+      kmask |= static_cast<uint8_t>(1u << i);
+    } else {
+      ops[i] = expr(parts[i]);
+    }
+  }
   line_ = s.pos.line;
   Function& F = fn();
   Reg g = tmp(), var = tmp();
@@ -625,7 +653,7 @@ void Lowerer::for_range(const ast::ForRangeStmt& s) {
   grp.pinned[0] = var;
   auto gi = static_cast<uint32_t>(F.groups.size());
   F.groups.push_back(grp);
-  emit(Op::ForInit, g, a, b, step);
+  emit(Op::ForInit, g, ops[0], ops[1], ops[2]).kmask = kmask;
   BlockId body_b = F.new_block(), latch = F.new_block(), exit = F.new_block();
   emit(Op::ForPrep, gi, g, body_b, exit);
   start(body_b);

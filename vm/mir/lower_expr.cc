@@ -19,6 +19,25 @@ Reg Lowerer::arith(Op op, Reg a, Reg b, Reg dst) {
   return r;
 }
 
+Reg Lowerer::get_index(Reg obj, const Expr* index, Reg dst, uint32_t line) {
+  Const k;
+  if (constant_key(index, &k)) {
+    line_ = line;
+    Reg r = target(dst);
+    if (k.kind == Const::Kind::String) {
+      emit(Op::GetField, r, obj, konst(k));
+    } else {
+      emit(Op::GetIndex, r, obj, konst(k)).kmask = kConstB;
+    }
+    return r;
+  }
+  Reg key = expr(index);
+  line_ = line;
+  Reg r = target(dst);
+  emit(Op::GetIndex, r, obj, key);
+  return r;
+}
+
 Reg Lowerer::expr(const Expr* e, Reg dst) {
   line_ = e->pos.line;
   switch (e->kind) {
@@ -55,11 +74,7 @@ Reg Lowerer::expr(const Expr* e, Reg dst) {
     case ExprKind::Index: {
       const auto& x = e->as<IndexExpr>();
       Reg obj = expr(x.object);
-      Reg key = expr(x.index);
-      line_ = e->pos.line;
-      Reg r = target(dst);
-      emit(Op::GetIndex, r, obj, key);
-      return r;
+      return get_index(obj, x.index, dst, e->pos.line);
     }
     case ExprKind::Field: {
       const auto& x = e->as<FieldExpr>();
@@ -266,6 +281,22 @@ Reg Lowerer::binary(const BinaryExpr& e, Reg dst) {
     default:
       return constant(Const::nil(), dst);
   }
+  Const k;
+  bool is_arith = op >= Op::Add && op <= Op::Pow;
+  if (is_arith && literal(e.rhs, &k) && k.is_number()) {  // x + 1: ADDI
+    Reg a = expr(e.lhs);
+    line_ = e.pos.line;
+    Reg r = target(dst);
+    emit(op, r, a, konst(k)).kmask = kConstB;
+    return r;
+  }
+  if ((op == Op::Add || op == Op::Mul) && literal(e.lhs, &k) && k.is_number()) {  // 2 * x
+    Reg b = expr(e.rhs);
+    line_ = e.pos.line;
+    Reg r = target(dst);
+    emit(op, r, b, konst(k)).kmask = kConstB;
+    return r;
+  }
   Reg a = expr(e.lhs);
   Reg b = expr(e.rhs);
   line_ = e.pos.line;
@@ -338,11 +369,16 @@ void Lowerer::cond(const Expr* e, BlockId t, BlockId f) {
       Cmp c;
       bool negate;
       if (!comparison(b.op, &c, &negate)) break;
-      Reg x = expr(b.lhs);
-      Reg y = expr(b.rhs);
+      Const k;
+      bool lit_rhs = literal(b.rhs, &k);
+      bool lit_lhs = !lit_rhs && literal(b.lhs, &k);
+      if (lit_lhs) c = mirror(c);  // 0 < x is x > 0
+      Reg x = expr(lit_lhs ? b.rhs : b.lhs);
+      uint32_t y = lit_rhs || lit_lhs ? konst(k) : expr(b.rhs);
       line_ = b.pos.line;
       Instr& in = emit(Op::Br, negate ? f : t, x, y, negate ? t : f);
       in.cond = c;
+      if (lit_rhs || lit_lhs) in.kmask = kConstB;
       return;
     }
     default:

@@ -8,6 +8,36 @@
 
 namespace hako::mir {
 
+// The constant a literal is, for operands that can be constants in the instruction itself
+// (what peephole.cc does for constants that flow there, done at once for literals).
+inline bool literal(const ast::Expr* e, Const* out) {
+  switch (e->kind) {
+    case ast::ExprKind::Nil:
+      *out = Const::nil();
+      return true;
+    case ast::ExprKind::Bool:
+      *out = Const::boolean(e->as<ast::BoolExpr>().value);
+      return true;
+    case ast::ExprKind::Int:
+      *out = Const::integer(e->as<ast::IntExpr>().value);
+      return true;
+    case ast::ExprKind::Float:
+      *out = Const::number(e->as<ast::FloatExpr>().value);
+      return true;
+    case ast::ExprKind::String:
+      *out = Const::string(e->as<ast::StringExpr>().value);
+      return true;
+    default:
+      return false;
+  }
+}
+
+// An index that GETFIELD (a string) or GETINDEXI (a small int) takes as a constant.
+inline bool constant_key(const ast::Expr* e, Const* out) {
+  return literal(e, out) && (out->kind == Const::Kind::String ||
+                             (out->kind == Const::Kind::Int && out->i >= 0 && out->i <= 255));
+}
+
 class Lowerer {
  public:
   Lowerer(const ast::Ast& ast, const LowerOptions& opt, GlobalTable* globals, Sink* sink,
@@ -112,6 +142,7 @@ class Lowerer {
   Reg map(const ast::MapExpr& e, Reg dst);
   Reg call(Reg f, Reg self, const ast::List<ast::Expr*>& args, Reg dst, ast::Pos pos);
   Reg arith(Op op, Reg a, Reg b, Reg dst);
+  Reg get_index(Reg obj, const ast::Expr* index, Reg dst, uint32_t line);
 
   const ast::Ast& ast_;
   LowerOptions opt_;

@@ -111,6 +111,21 @@ inline bool is_pure(Op op) { return info(op).flags & kPure; }
 // The comparison of a Br. Gt and Ge exist so that a constant can always be the right operand.
 enum class Cmp : uint8_t { Eq, Lt, Le, Gt, Ge };
 const char* cmp_text(Cmp c);
+// a c b  ==  b mirror(c) a
+inline Cmp mirror(Cmp c) {
+  switch (c) {
+    case Cmp::Lt:
+      return Cmp::Gt;
+    case Cmp::Le:
+      return Cmp::Ge;
+    case Cmp::Gt:
+      return Cmp::Lt;
+    case Cmp::Ge:
+      return Cmp::Le;
+    default:
+      return c;
+  }
+}
 
 // kmask bits.
 constexpr uint8_t kConstA = 1, kConstB = 2, kConstC = 4;

@@ -8,21 +8,6 @@ namespace hako::mir {
 
 namespace {
 
-Cmp mirror(Cmp c) {  // a c b  ==  b mirror(c) a
-  switch (c) {
-    case Cmp::Lt:
-      return Cmp::Gt;
-    case Cmp::Le:
-      return Cmp::Ge;
-    case Cmp::Gt:
-      return Cmp::Lt;
-    case Cmp::Ge:
-      return Cmp::Le;
-    default:
-      return c;
-  }
-}
-
 class Peephole {
  public:
   Peephole(Function& fn, Scratch& s) : fn_(fn), s_(s) {}
