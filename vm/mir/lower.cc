@@ -29,7 +29,6 @@ Lowerer::~Lowerer() {
 bool Lowerer::run() {
   size_t before = errors_->size();
   const ast::Function& main = *ast_.main();
-  find_boxed(main, &boxed_);
   for (std::string_view name : opt_.predefined) {
     globals_->declare(name, GlobalTable::State::Predefined);
   }
@@ -287,7 +286,10 @@ void Lowerer::chunk(const ast::Function& main) {
   s.fn.col = main.pos.col;
   line_ = main.pos.line;
   start(s.fn.new_block());
-  for (const ast::Stmt* x : main.body->stmts) stmt(x, true);
+  for (const ast::Stmt* x : main.body->stmts) {
+    boxed_.analyze(x);
+    stmt(x, true);
+  }
   line_ = main.body->end.line;
   if (open()) emit(Op::RetNil);
   finish_blocks();

@@ -149,7 +149,7 @@ class Lowerer {
   GlobalTable* globals_;
   Sink* sink_;
   Errors* errors_;
-  BoxedSet boxed_;
+  Boxes boxed_;
   Vec<State*, "mir.func"> states_;  // by depth
   uint32_t depth_ = 0;
   uint32_t line_ = 0;  // the source line of the instructions being emitted
