@@ -11,25 +11,28 @@ namespace hako::mir {
 const char* StringPool::intern(std::string_view s) {
   if (s.empty()) return "";  // never copied (and a view of "" may have no data at all)
   if ((count_ + 1) * 2 > table_.size()) {
-    Vec<std::string_view, "mir.const"> old;
+    Vec<Entry, "mir.const"> old;
     old.swap(table_);
-    table_.assign(old.empty() ? 256 : old.size() * 2, std::string_view());
+    table_.assign(old.empty() ? 256 : old.size() * 2, Entry{nullptr, 0, 0});
     size_t mask = table_.size() - 1;
-    for (std::string_view v : old) {
-      if (!v.data()) continue;
-      size_t h = hash_string(v) & mask;
-      while (table_[h].data()) h = (h + 1) & mask;
-      table_[h] = v;
+    for (const Entry& e : old) {
+      if (!e.p) continue;
+      size_t h = e.hash & mask;
+      while (table_[h].p) h = (h + 1) & mask;
+      table_[h] = e;
     }
   }
+  auto hash = static_cast<uint32_t>(hash_string(s));
+  auto len = static_cast<uint32_t>(s.size());
   size_t mask = table_.size() - 1;
-  size_t h = hash_string(s) & mask;
-  for (; table_[h].data(); h = (h + 1) & mask) {
-    if (table_[h] == s) return table_[h].data();
+  size_t h = hash & mask;
+  for (; table_[h].p; h = (h + 1) & mask) {
+    const Entry& e = table_[h];
+    if (e.hash == hash && e.len == len && __builtin_memcmp(e.p, s.data(), len) == 0) return e.p;
   }
   char* p = unit_->const_arena().copy(s.data(), s.size());
   if (!p) return nullptr;
-  table_[h] = std::string_view(p, s.size());
+  table_[h] = Entry{p, len, hash};
   ++count_;
   return p;
 }

@@ -25,8 +25,12 @@ class StringPool {
   const char* intern(std::string_view s);
 
  private:
+  struct Entry {
+    const char* p;  // nullptr: an empty slot
+    uint32_t len, hash;
+  };
   bc::Unit* unit_;
-  Vec<std::string_view, "mir.const"> table_;  // open addressing; data() == nullptr: empty
+  Vec<Entry, "mir.const"> table_;  // open addressing, with each string's hash
   size_t count_ = 0;
 };
 
