@@ -1,5 +1,5 @@
-// The lowering's state (private to vm/mir): functions and statements in lower.cc,
-// expressions and conditions in lower_expr.cc.
+// The lowering's state (private to vm/mir): functions and names in lower.cc, statements in
+// lower_stmt.cc, expressions and conditions in lower_expr.cc.
 #pragma once
 
 #include <cstdarg>
@@ -107,7 +107,7 @@ class Lowerer {
   Reg read(const Var& v, Reg dst);
   void write(const Var& v, Reg value);
 
-  // ---- Functions and statements (lower.cc)
+  // ---- Functions (lower.cc) and statements (lower_stmt.cc)
   void chunk(const ast::Function& main);
   // Lowers a nested function; pushes the registers its closure captures onto scratch_ and
   // returns its index among the current function's children.
