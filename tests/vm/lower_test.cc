@@ -81,6 +81,20 @@ TEST(Lower, PredefinedGlobals) {
   EXPECT_EQ(unit.main(), nullptr);  // a failed compilation leaves an empty unit
 }
 
+TEST(Lower, ErrorsAreAppended) {
+  // A caller may keep earlier errors in the vector: they do not make this compilation fail.
+  Errors errors;
+  bc::Unit unit;
+  EXPECT_FALSE(compile("a.hako", "print(nope);", &unit, &errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_TRUE(compile("b.hako", "print(1);", &unit, &errors));
+  EXPECT_EQ(errors.size(), 1u);
+  EXPECT_NE(unit.main(), nullptr);
+  EXPECT_FALSE(compile("c.hako", "x = 1;", &unit, &errors));
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_STREQ(errors[1].message, "undeclared variable 'x'");
+}
+
 TEST(Lower, UnitOutlivesTheSource) {
   bc::Unit unit;
   {

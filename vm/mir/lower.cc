@@ -28,7 +28,7 @@ Lowerer::~Lowerer() {
 }
 
 bool Lowerer::run() {
-  size_t before = errors_->size();
+  first_error_ = errors_->size();
   const ast::Function& main = *ast_.main();
   for (std::string_view name : opt_.predefined) {
     globals_->declare(name, GlobalTable::State::Predefined);
@@ -50,7 +50,7 @@ bool Lowerer::run() {
     e->in_chunk = true;
   }
   chunk(main);
-  return errors_->size() == before;
+  return errors_->size() == first_error_;
 }
 
 // ---- Errors -------------------------------------------------------------------------------
@@ -60,7 +60,7 @@ void Lowerer::error(ast::Pos p, const char* fmt, ...) {
   Error e;
   e.line = p.line;
   e.col = p.col;
-  if (errors_->size() + 1 >= opt_.max_errors) {
+  if (errors_->size() - first_error_ + 1 >= opt_.max_errors) {
     snprintf(e.message, sizeof e.message, "too many errors; stopping here");
     too_many_errors_ = true;
   } else {
@@ -294,7 +294,7 @@ void Lowerer::chunk(const ast::Function& main) {
   line_ = main.body->end.line;
   if (open()) emit(Op::RetNil);
   finish_blocks();
-  if (errors_->empty()) sink_->function_done(s.fn, 0);
+  if (errors_->size() == first_error_) sink_->function_done(s.fn, 0);
 }
 
 uint32_t Lowerer::function(const ast::Function& f) {
@@ -337,7 +337,7 @@ uint32_t Lowerer::function(const ast::Function& f) {
   for (const Upval& u : F.upvals) {
     if (u.kind == Upval::Kind::Local) scratch_.push_back(u.index);
   }
-  if (errors_->empty()) sink_->function_done(F, depth_);
+  if (errors_->size() == first_error_) sink_->function_done(F, depth_);
   locals_.resize(s.local_base);
   loops_.resize(s.loop_base);
   --depth_;

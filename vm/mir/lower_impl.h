@@ -158,6 +158,7 @@ class Lowerer {
   Vec<Reg, "mir.scope"> scratch_;  // operand lists being built (a stack)
   Vec<BlockId, "mir.block"> perm_;
   Vec<Block, "mir.block"> blocks_tmp_;
+  size_t first_error_ = 0;  // errors_ held this many when the lowering began
   bool too_many_errors_ = false;
 };
 
