@@ -1,6 +1,7 @@
 // Every Hako program in the tree (the golden programs, and samples/ when it is there)
-// compiles at -O0 and -O1 to units that keep docs/BYTECODE.md's guarantees; and the checker
-// of those guarantees (bc_check.h) does catch broken units.
+// compiles at -O0 and -O1 to units that keep docs/BYTECODE.md's guarantees; the golden
+// programs print the same at both levels; and the checker of those guarantees (bc_check.h)
+// does catch broken units.
 #include <dirent.h>
 #include <gtest/gtest.h>
 
@@ -41,6 +42,19 @@ TEST(Programs, CompileAndKeepTheGuarantees) {
       std::string errors;
       EXPECT_TRUE(testing::compile_src(ss.str(), opt, &unit, &errors)) << path << "\n" << errors;
     }
+  }
+}
+
+TEST(Programs, GoldenProgramsRunTheSameAtBothLevels) {
+  std::vector<std::string> files = hako_files("tests/golden/mir");
+  ASSERT_FALSE(files.empty()) << "run from the top of the tree";
+  for (const std::string& path : files) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string o0 = testing::run(ss.str(), 0), o1 = testing::run(ss.str(), 1);
+    EXPECT_EQ(o0, o1) << path;
+    EXPECT_EQ(o0.find("COMPILE ERROR"), std::string::npos) << path << ": " << o0;
   }
 }
 
