@@ -92,7 +92,8 @@ def version(cmd):
 def commit():
     r = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True,
                        cwd=ROOT)
-    dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'],
+    dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no', '--', '.',
+                            ':!docs/BENCHMARKS.md'],  # the file this run rewrites
                            capture_output=True, text=True, cwd=ROOT).stdout.strip()
     return r.stdout.strip() + (' (with local changes)' if dirty else '')
 
@@ -164,23 +165,25 @@ def main():
     lua_version = version(['lua5.4', '-v']).split('  ')[0]
     text = f'''## Compile (bench/compile)
 
-Measured {now} with `{cmd}` (from the top of the tree, after
-`./configure.py && ninja`; it runs `{args.builddir}/bench/compile_bench`).
+Measured {now} with
+`{cmd}`
+(from the top of the tree, after `./configure.py && ninja`; it runs
+`{args.builddir}/bench/compile_bench`).
 
 - Machine: `{' '.join(platform.uname()[:3])}`; {machine()}; shared with
   other work: load average {load_before:.2f} at the start, {load_after:.2f} at the end.
 - Compilers: {version(['g++', '--version'])}, `-O2`; {lua_version} (Debian liblua5.4, linked
   into the benchmark: `lua_load` of the source text, what `luac5.4 -p` does).
-- hakmem/Hako: commit {commit()}; `hako::compile` (parse, lower to MIR, the passes of -O0 or
-  -O1, register allocation, bytecode), verifier off, a fresh unit per compilation, memory
-  through hakmem (default mode). Lua: a fresh `lua_State` per load, its default allocator.
+- hakmem/Hako: commit {commit()}; `hako::compile` (parse, lower to MIR, the passes of
+  -O0 or -O1, register allocation, bytecode), verifier off, a fresh unit per compilation,
+  memory through hakmem (default mode). Lua: a fresh `lua_State` per load, its default allocator.
 - Programs: `bench/compile/gen.py --lines N --seed 1`, a Hako program and its Lua twin of the
   same shape, line for line: top-level functions with numeric loops and if/else chains, map
   literals and their iteration, arrays, closures capturing loop variables, method calls,
   string building and compound assignments, then a few calls.
 - Method: {rounds} rounds; each runs every compiler as its own process, in a rotating order,
-  compiling the file {', '.join(f'{r} times ({n // 1000}k lines)' for n, r, _ in sizes)}
-  after a warm-up and reporting the median of this thread's CPU time (a shared machine
+  compiling the file {', '.join(f'{r} times ({n // 1000}k lines)' for n, r, _ in sizes)} after a
+  warm-up and reporting the median of this thread's CPU time (a shared machine
   disturbs it less than wall time; the wall-time ratio is shown too); the table gives the
   median over the rounds, and the spread (max − min) / median of the CPU times. Peak RSS:
   the VmHWM of a process that compiles once (the same binary for Hako and Lua, so the
