@@ -141,7 +141,7 @@ void Runtime::free_object(Obj* o) {
     case kUpvalue: free(o, sizeof(Upvalue)); return;
     case kProto: {
       auto* p = static_cast<Proto*>(o);
-      free(p->code, proto_block_bytes(p));
+      free(p->consts, proto_block_bytes(p));  // the block starts with the constants
       free(p, sizeof(Proto));
       return;
     }

@@ -293,7 +293,7 @@ bool Runtime::call(uint32_t func_slot, uint32_t nargs, Value* ret) {
     else if (f.is_closure())
       ok = error("cannot call a closure: no interpreter is attached");
     else
-      ok = error("cannot call a %s value", type_name(f));
+      ok = error("cannot call %s", type_name(f));
     --c_depth_;
   }
   if (ok) {
