@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "vm/buffer.h"
 #include "vm/builtins.h"
@@ -168,10 +169,12 @@ bool native_format(Runtime& rt, Args args, Value* ret) {
     }
     size_t start = i++;
     Spec s;
-    if (!parse_spec(f, &i, &s)) {
-      size_t n = i - start + 1 < 12 ? i - start + 1 : 12;
-      if (start + n > f.size()) n = f.size() - start;
-      return rt.error("invalid conversion '%.*s' to 'string.format'", static_cast<int>(n), f.data() + start);
+    if (!parse_spec(f, &i, &s)) {  // name the whole spec: flags, digits, conversion
+      size_t e = start + 1;
+      while (e < f.size() && e - start < 12 && f[e] && std::strchr("-+ #0123456789.", f[e])) ++e;
+      if (e < f.size()) ++e;
+      return rt.error("invalid conversion '%.*s' to 'string.format'", static_cast<int>(e - start),
+                      f.data() + start);
     }
     uint32_t k = arg++;
     if (!rt.charge(1)) return false;
