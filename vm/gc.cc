@@ -253,7 +253,7 @@ void Runtime::collect() {
   propagate();
   sweep();
   size_t grown = bytes_ / 100 * opt_.gc_pause;
-  threshold_ = grown > opt_.gc_min_heap ? grown : opt_.gc_min_heap;
+  threshold_ = opt_.gc_stress ? 0 : grown > opt_.gc_min_heap ? grown : opt_.gc_min_heap;
   ++cycles_;
   pause_ns_ += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                          std::chrono::steady_clock::now() - t0)

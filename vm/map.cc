@@ -83,7 +83,7 @@ bool make_room(Runtime& rt, Map* m, Value k, Value v) {
   Local keep_m(rt, Value::map(m)), keep_k(rt, k), keep_v(rt, v);
   if (m->cap && m->count + 1 <= m->cap / 2) return rebuild(rt, m, m->cap);  // compact
   if (m->cap >= (1u << 30)) return rt.error("map too large");
-  return rebuild(rt, m, m->cap ? m->cap * 2 : 1);
+  return rebuild(rt, m, m->cap ? m->cap * 2 : 4);
 }
 
 }  // namespace

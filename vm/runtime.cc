@@ -31,7 +31,7 @@ Runtime::Runtime(const RuntimeOptions& opt)
     : opt_(opt),
       output_(opt.output ? opt.output : write_stdout),
       output_ud_(opt.output_ud),
-      threshold_(opt.gc_min_heap) {
+      threshold_(opt.gc_stress ? 0 : opt.gc_min_heap) {
   set_budget(opt.budget);
 }
 

@@ -1,6 +1,7 @@
 // The collector: roots, reachability, exact byte counts, the debt trigger, stress mode, the
 // memory limit, teardown, and the stack and upvalue invariants.
 #include <string>
+#include <thread>
 
 #include "hakmem.h"
 #include "tests/vm/runtime_helpers.h"
@@ -216,10 +217,9 @@ TEST(Gc, ClosuresProtosAndNativesAreTraced) {
     Proto* inner = t->new_proto();
     p->protos[0] = inner;
     p->name = t->new_string("outer");
-    Upvalue* u = t->new_closed_upvalue(Value::integer(7));
     Closure* c = t->new_closure(p, 1);
-    c->upvals()[0] = u;
-    keep.set(Value::closure(c));
+    keep.set(Value::closure(c));  // anchored before its upvalue is made (which may collect)
+    c->upvals()[0] = t->new_closed_upvalue(Value::integer(7));
     Native* n = t->new_native([](Runtime&, Args, Value*) { return true; }, "host", nullptr);
     n->data = Value::closure(c);
     keep.set(Value::native(n));
@@ -332,6 +332,44 @@ TEST(Gc, StatsFromScript) {
   EXPECT_GT(map_get(*t, m, t.str("objects")).i, 50);
   EXPECT_GE(map_get(*t, m, t.str("cycles")).i, 1);
   EXPECT_TRUE(map_get(*t, m, t.str("pause_ms_total")).is_float());
+}
+
+}  // namespace
+}  // namespace hako::vm
+
+namespace hako::vm {
+namespace {
+
+// No global mutable state: runtimes on different threads do not see each other.
+std::string workload(int seed) {
+  RuntimeOptions o;
+  o.random_seed = seed;
+  o.gc_min_heap = 64 << 10;  // many collections
+  TestRuntime t(o);
+  Value a = t.arr({});
+  for (int i = 0; i < 3000; ++i) {
+    Value r = t.ok("math.random", {Value::integer(1000)});
+    Value m = t.map({{t.str("n"), r}, {t.str("s"), t.ok("str", {r})}});
+    EXPECT_TRUE(array_push(*t, a.as_array(), m));
+  }
+  Value text = t.ok("json.stringify", {a});
+  Value back = t.ok("json.parse", {text});
+  Value nums = t.arr({});
+  for (uint32_t i = 0; i < back.as_array()->len; ++i)
+    EXPECT_TRUE(array_push(*t, nums.as_array(), map_get(*t, back.as_array()->items[i].as_map(), t.str("n"))));
+  t.ok("sort", {nums});
+  return t.show(nums);
+}
+
+TEST(Gc, RuntimesOnManyThreads) {
+  std::string expected[4];
+  for (int i = 0; i < 4; ++i) expected[i] = workload(i);
+  std::string got[4];
+  std::thread threads[4];
+  for (int i = 0; i < 4; ++i) threads[i] = std::thread([&, i] { got[i] = workload(i); });
+  for (auto& th : threads) th.join();
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(got[i], expected[i]) << i;
+  EXPECT_NE(expected[0], expected[1]);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +20,8 @@ namespace hako::vm::testing {
 class TestRuntime {
  public:
   explicit TestRuntime(RuntimeOptions opt = {}) {
+    // HAKO_TEST_GC_STRESS=1 runs every test with a collection at every allocation.
+    if (const char* s = std::getenv("HAKO_TEST_GC_STRESS"); s && *s == '1') opt.gc_stress = true;
     opt.output = [](void* ud, const char* d, size_t n) {
       static_cast<std::string*>(ud)->append(d, n);
     };

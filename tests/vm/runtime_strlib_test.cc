@@ -119,7 +119,7 @@ TEST(StringLib, FormatIntegers) {
   for (const char* f : {"%d", "%i", "%5d", "%-5d|", "%05d", "%+d", "% d", "%.3d", "%8.3d", "%-8.3d|",
                         "%x", "%X", "%#x", "%#X", "%o", "%#o", "%08x", "%.0d"}) {
     for (int64_t v : {int64_t{0}, int64_t{42}, int64_t{-42}, int64_t{123456789}}) {
-      if (f[1] == 'x' || f[1] == 'X' || f[1] == 'o' || f[2] == 'x' || f[2] == 'X' || f[2] == 'o' || f[3] == 'x') {
+      if (std::string(f).find_first_of("xXo") != std::string::npos) {
         if (v < 0) continue;
         std::string ll = std::string(f).insert(std::string(f).size() - 1, "ll");
         EXPECT_EQ(fmt(f, v), c_format(ll.c_str(), static_cast<unsigned long long>(v))) << f << " " << v;
