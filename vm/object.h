@@ -151,4 +151,9 @@ struct Native : Obj {
   Obj* gclist;
 };
 
+// The sizes docs/VM.md quotes.
+static_assert(sizeof(String) == 24 && sizeof(Array) == 40 && sizeof(Map) == 48 &&
+              sizeof(Upvalue) == 40 && sizeof(Closure) == 32 && sizeof(Native) == 64 &&
+              sizeof(Proto) == 104);
+
 }  // namespace hako::vm
