@@ -17,8 +17,7 @@ bool open_lib(Runtime& rt, const char* module, const NativeReg* fns, size_t n, M
   Map* into = rt.globals();
   char prefix[32] = "";
   if (module) {
-    if (!(into = rt.new_map(static_cast<uint32_t>(n))) ||
-        !rt.set_global(module, Value::map(into)))
+    if (!(into = rt.new_map(static_cast<uint32_t>(n))) || !rt.set_global(module, Value::map(into)))
       return false;
     std::snprintf(prefix, sizeof prefix, "%s.", module);
   }
@@ -53,10 +52,17 @@ bool native_print(Runtime& rt, Args args, Value*) {
 bool native_len(Runtime&, Args args, Value* ret) {
   Value v = args[0];
   switch (v.tag) {
-    case kString: *ret = Value::integer(static_cast<int64_t>(v.as_string()->size())); return true;
-    case kArray: *ret = Value::integer(v.as_array()->len); return true;
-    case kMap: *ret = Value::integer(v.as_map()->count); return true;
-    default: return args.bad_type(0, "string, array or map");
+    case kString:
+      *ret = Value::integer(static_cast<int64_t>(v.as_string()->size()));
+      return true;
+    case kArray:
+      *ret = Value::integer(v.as_array()->len);
+      return true;
+    case kMap:
+      *ret = Value::integer(v.as_map()->count);
+      return true;
+    default:
+      return args.bad_type(0, "string, array or map");
   }
 }
 
@@ -115,8 +121,8 @@ bool native_delete(Runtime& rt, Args args, Value* ret) {
 }
 
 bool native_type(Runtime& rt, Args args, Value* ret) {
-  static const Name kTypeName[] = {kName_nil,   kName_bool_, kName_bool_,   kName_int_,
-                                   kName_float_, kName_string, kName_array, kName_map,
+  static const Name kTypeName[] = {kName_nil,      kName_bool_,   kName_bool_, kName_int_,
+                                   kName_float_,   kName_string,  kName_array, kName_map,
                                    kName_function, kName_function};
   *ret = Value::string(rt.name(kTypeName[args[0].tag]));
   return true;
@@ -166,8 +172,10 @@ bool native_int(Runtime&, Args args, Value* ret) {
   Value v = args[0];
   if (v.is_string() && !parse_number(v.as_string()->view(), &v)) return true;
   int64_t i;
-  if (v.is_int()) *ret = v;
-  else if (v.is_float() && float_to_int(std::trunc(v.f), &i)) *ret = Value::integer(i);
+  if (v.is_int())
+    *ret = v;
+  else if (v.is_float() && float_to_int(std::trunc(v.f), &i))
+    *ret = Value::integer(i);
   return true;
 }
 
@@ -190,7 +198,8 @@ bool native_range(Runtime& rt, Args args, Value* ret) {
   if (step > 0 && b > a) span = uint64_t(b) - uint64_t(a);
   if (step < 0 && a > b) span = uint64_t(a) - uint64_t(b);
   uint64_t n = span / by + (span % by != 0);
-  if (n > UINT32_MAX) return rt.error("range too large (%llu elements)", static_cast<unsigned long long>(n));
+  if (n > UINT32_MAX)
+    return rt.error("range too large (%llu elements)", static_cast<unsigned long long>(n));
   if (!rt.charge(static_cast<int64_t>(n))) return false;
   Array* arr = rt.new_array(static_cast<uint32_t>(n));
   if (!arr) return false;
@@ -244,12 +253,12 @@ bool native_assert(Runtime& rt, Args args, Value* ret) {
 }
 
 const NativeReg kBase[] = {
-    {"print", native_print},   {"len", native_len},       {"push", native_push},
-    {"pop", native_pop},       {"insert", native_insert}, {"remove", native_remove},
-    {"keys", native_keys},     {"has", native_has},       {"delete", native_delete},
-    {"type", native_type},     {"str", native_str},       {"int", native_int},
-    {"float", native_float},   {"range", native_range},   {"clock", native_clock},
-    {"error", native_error},   {"pcall", native_pcall},   {"assert", native_assert},
+    {"print", native_print}, {"len", native_len},       {"push", native_push},
+    {"pop", native_pop},     {"insert", native_insert}, {"remove", native_remove},
+    {"keys", native_keys},   {"has", native_has},       {"delete", native_delete},
+    {"type", native_type},   {"str", native_str},       {"int", native_int},
+    {"float", native_float}, {"range", native_range},   {"clock", native_clock},
+    {"error", native_error}, {"pcall", native_pcall},   {"assert", native_assert},
     {"sort", native_sort},
 };
 

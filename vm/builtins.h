@@ -18,8 +18,7 @@ struct NativeReg {
 
 // Registers fns into the globals (module == nullptr) or into a new global map `module`,
 // named "module.fn" for messages; *out is the module's map.
-bool open_lib(Runtime& rt, const char* module, const NativeReg* fns, size_t n,
-              Map** out = nullptr);
+bool open_lib(Runtime& rt, const char* module, const NativeReg* fns, size_t n, Map** out = nullptr);
 template <size_t N>
 bool open_lib(Runtime& rt, const char* module, const NativeReg (&fns)[N], Map** out = nullptr) {
   return open_lib(rt, module, fns, N, out);

@@ -19,16 +19,24 @@ namespace {
 
 Obj** gclist_of(Obj* o) {
   switch (o->type) {
-    case kArray: return &static_cast<Array*>(o)->gclist;
-    case kMap: return &static_cast<Map*>(o)->gclist;
-    case kClosure: return &static_cast<Closure*>(o)->gclist;
-    case kProto: return &static_cast<Proto*>(o)->gclist;
-    case kNative: return &static_cast<Native*>(o)->gclist;
-    default: return nullptr;
+    case kArray:
+      return &static_cast<Array*>(o)->gclist;
+    case kMap:
+      return &static_cast<Map*>(o)->gclist;
+    case kClosure:
+      return &static_cast<Closure*>(o)->gclist;
+    case kProto:
+      return &static_cast<Proto*>(o)->gclist;
+    case kNative:
+      return &static_cast<Native*>(o)->gclist;
+    default:
+      return nullptr;
   }
 }
 
-bool over(size_t bytes, size_t more, size_t limit) { return limit && (bytes > limit || more > limit - bytes); }
+bool over(size_t bytes, size_t more, size_t limit) {
+  return limit && (bytes > limit || more > limit - bytes);
+}
 
 }  // namespace
 
@@ -138,15 +146,20 @@ void Runtime::free_object(Obj* o) {
       free(c, sizeof(Closure) + size_t(c->nupvals()) * sizeof(Upvalue*));
       return;
     }
-    case kUpvalue: free(o, sizeof(Upvalue)); return;
+    case kUpvalue:
+      free(o, sizeof(Upvalue));
+      return;
     case kProto: {
       auto* p = static_cast<Proto*>(o);
       free(p->consts, proto_block_bytes(p));  // the block starts with the constants
       free(p, sizeof(Proto));
       return;
     }
-    case kNative: free(o, sizeof(Native)); return;
-    default: __builtin_unreachable();
+    case kNative:
+      free(o, sizeof(Native));
+      return;
+    default:
+      __builtin_unreachable();
   }
 }
 
@@ -155,8 +168,11 @@ void Runtime::free_object(Obj* o) {
 void Runtime::mark_slow(Obj* o) {
   o->marked = 1;
   switch (o->type) {
-    case kString: return;
-    case kUpvalue: mark_value(*static_cast<Upvalue*>(o)->v); return;  // no deeper than this
+    case kString:
+      return;
+    case kUpvalue:
+      mark_value(*static_cast<Upvalue*>(o)->v);
+      return;  // no deeper than this
     default: {
       Obj** link = gclist_of(o);
       *link = gray_;
@@ -202,7 +218,8 @@ void Runtime::trace(Obj* o) {
       mark_value(n->data);
       return;
     }
-    default: return;
+    default:
+      return;
   }
 }
 
@@ -255,9 +272,9 @@ void Runtime::collect() {
   size_t grown = bytes_ / 100 * opt_.gc_pause;
   threshold_ = opt_.gc_stress ? 0 : grown > opt_.gc_min_heap ? grown : opt_.gc_min_heap;
   ++cycles_;
-  pause_ns_ += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                         std::chrono::steady_clock::now() - t0)
-                                         .count());
+  pause_ns_ += static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+          .count());
   collecting_ = false;
 }
 
@@ -277,8 +294,8 @@ bool ValueBuffer::grow(size_t need, Value keep) {
   size_t cap = cap_ ? cap_ * 2 : 8;
   if (cap < need) cap = need;
   if (cap > (SIZE_MAX / sizeof(Value))) return rt_.oom();
-  void* p = rt_.realloc(link_.values, cap_ * sizeof(Value), cap * sizeof(Value),
-                        HAK_SITE("vm.buffer"));
+  void* p =
+      rt_.realloc(link_.values, cap_ * sizeof(Value), cap * sizeof(Value), HAK_SITE("vm.buffer"));
   if (!p) return rt_.oom();
   link_.values = static_cast<Value*>(p);
   cap_ = cap;

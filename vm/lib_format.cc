@@ -67,7 +67,8 @@ bool format_int(Buffer& b, const Spec& s, int64_t v) {
   // precision 0 has no digits.
   size_t n = 0;
   if (!(u == 0 && s.precision == 0))
-    n = static_cast<size_t>(std::to_chars(digits + 100, digits + sizeof digits, u, base).ptr - (digits + 100));
+    n = static_cast<size_t>(std::to_chars(digits + 100, digits + sizeof digits, u, base).ptr -
+                            (digits + 100));
   char* p = digits + 100;
   if (s.conv == 'X')
     for (size_t i = 0; i < n; ++i) p[i] = static_cast<char>(std::toupper(p[i]));
@@ -92,11 +93,12 @@ bool format_float(Buffer& b, const Spec& s, double d) {
   }
   int prec = s.precision < 0 ? 6 : s.precision;
   char low = static_cast<char>(std::tolower(s.conv));
-  auto fmt = low == 'f' ? std::chars_format::fixed
+  auto fmt = low == 'f'   ? std::chars_format::fixed
              : low == 'e' ? std::chars_format::scientific
                           : std::chars_format::general;
   if (low == 'g' && prec == 0) prec = 1;
-  size_t n = static_cast<size_t>(std::to_chars(text, text + sizeof text - 1, a, fmt, prec).ptr - text);
+  size_t n =
+      static_cast<size_t>(std::to_chars(text, text + sizeof text - 1, a, fmt, prec).ptr - text);
   if (s.alt && prec == 0 && low != 'g') {  // '#': always a decimal point
     char* e = static_cast<char*>(std::memchr(text, 'e', n));
     size_t at = e ? static_cast<size_t>(e - text) : n;
@@ -114,12 +116,18 @@ bool parse_spec(std::string_view f, size_t* i, Spec* s) {
   size_t p = *i;
   for (; p < f.size(); ++p) {
     char c = f[p];
-    if (c == '-') s->left = true;
-    else if (c == '+') s->plus = true;
-    else if (c == ' ') s->space = true;
-    else if (c == '#') s->alt = true;
-    else if (c == '0') s->zero = true;
-    else break;
+    if (c == '-')
+      s->left = true;
+    else if (c == '+')
+      s->plus = true;
+    else if (c == ' ')
+      s->space = true;
+    else if (c == '#')
+      s->alt = true;
+    else if (c == '0')
+      s->zero = true;
+    else
+      break;
   }
   auto number = [&](int* out) {
     int digits = 0;
@@ -139,10 +147,23 @@ bool parse_spec(std::string_view f, size_t* i, Spec* s) {
   s->conv = f[p++];
   *i = p;
   switch (s->conv) {
-    case 'd': case 'i': case 'x': case 'X': case 'o': case 'c': case 's':
-    case 'f': case 'F': case 'e': case 'E': return true;
-    case 'g': case 'G': return !s->alt;
-    default: return false;
+    case 'd':
+    case 'i':
+    case 'x':
+    case 'X':
+    case 'o':
+    case 'c':
+    case 's':
+    case 'f':
+    case 'F':
+    case 'e':
+    case 'E':
+      return true;
+    case 'g':
+    case 'G':
+      return !s->alt;
+    default:
+      return false;
   }
 }
 
@@ -180,7 +201,11 @@ bool native_format(Runtime& rt, Args args, Value* ret) {
     if (!rt.charge(1)) return false;
     bool ok;
     switch (s.conv) {
-      case 'd': case 'i': case 'x': case 'X': case 'o': {
+      case 'd':
+      case 'i':
+      case 'x':
+      case 'X':
+      case 'o': {
         int64_t v;
         ok = args.get_int(k, &v) && format_int(b, s, v);
         break;
@@ -197,7 +222,8 @@ bool native_format(Runtime& rt, Args args, Value* ret) {
         Buffer text(rt);
         if (!append_value(rt, text, args[k])) return false;
         std::string_view t = text.view();
-        if (s.precision >= 0 && t.size() > static_cast<size_t>(s.precision)) t = t.substr(0, s.precision);
+        if (s.precision >= 0 && t.size() > static_cast<size_t>(s.precision))
+          t = t.substr(0, s.precision);
         ok = pad(b, s, {}, t, false);
         break;
       }

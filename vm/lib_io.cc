@@ -18,13 +18,14 @@ namespace {
 
 bool io_error(Runtime& rt, const char* fn, const char* what, String* path, int err) {
   std::string_view p = path->view();
-  return rt.error("io.%s: cannot %s '%.*s': %s", fn, what, static_cast<int>(p.size() > 200 ? 200 : p.size()),
-                  p.data(), std::strerror(err));
+  return rt.error("io.%s: cannot %s '%.*s': %s", fn, what,
+                  static_cast<int>(p.size() > 200 ? 200 : p.size()), p.data(), std::strerror(err));
 }
 
 bool path_arg(Args args, String** path) {
   if (!args.get_string(0, path)) return false;
-  if (std::strlen((*path)->data()) != (*path)->size()) return args.bad_arg(0, "path contains a NUL byte");
+  if (std::strlen((*path)->data()) != (*path)->size())
+    return args.bad_arg(0, "path contains a NUL byte");
   return true;
 }
 

@@ -102,11 +102,19 @@ bool stringify_error(Runtime& rt, const char* what) {
 bool write_item(Runtime& rt, json::Writer& w, Path& path, Value v) {
   bool ok;
   switch (v.tag) {
-    case kNil: ok = w.null(); break;
+    case kNil:
+      ok = w.null();
+      break;
     case kFalse:
-    case kTrue: ok = w.boolean(v.tag == kTrue); break;
-    case kInt: ok = w.integer(v.i); break;
-    case kFloat: ok = w.number(v.f); break;
+    case kTrue:
+      ok = w.boolean(v.tag == kTrue);
+      break;
+    case kInt:
+      ok = w.integer(v.i);
+      break;
+    case kFloat:
+      ok = w.number(v.f);
+      break;
     case kString: {
       std::string_view s = v.as_string()->view();
       if (!rt.charge(static_cast<int64_t>(s.size() >> 6))) return false;
@@ -116,11 +124,13 @@ bool write_item(Runtime& rt, json::Writer& w, Path& path, Value v) {
     case kArray:
     case kMap:
       if (v.o->flags & kVisiting) return stringify_error(rt, "circular reference");
-      if (!(v.is_array() ? w.begin_array() : w.begin_object())) return stringify_error(rt, w.error());
+      if (!(v.is_array() ? w.begin_array() : w.begin_object()))
+        return stringify_error(rt, w.error());
       if (!path.push(v.o)) return false;
       ok = true;
       break;
-    default: return stringify_error(rt, "a function has no JSON form");
+    default:
+      return stringify_error(rt, "a function has no JSON form");
   }
   if (!ok) return stringify_error(rt, w.error());
   // The writer's buffer is not the runtime's: keep it within the memory limit by hand.

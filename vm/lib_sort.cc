@@ -34,8 +34,10 @@ bool merge_sort(Value* v, Value* tmp, size_t n, Less& less) {
         size_t m = l + (r - l) / 2;
         int c = less(x, v[m]);
         if (c < 0) return false;
-        if (c) r = m;
-        else l = m + 1;
+        if (c)
+          r = m;
+        else
+          l = m + 1;
       }
       std::memmove(v + l + 1, v + l, (i - l) * sizeof(Value));
       v[l] = x;
@@ -75,14 +77,16 @@ bool sort_default(Runtime& rt, Array* a) {
     ints = ints && v[i].is_int();
     strings = strings && v[i].is_string();
     bool ok;
-    if (!ints && !strings && !(v[0].is_number() && v[i].is_number()) && !less_than(rt, v[0], v[i], &ok))
+    if (!ints && !strings && !(v[0].is_number() && v[i].is_number()) &&
+        !less_than(rt, v[0], v[i], &ok))
       return false;  // raises "cannot compare int with string"
   }
   if (!rt.charge(sort_cost(n))) return false;
   if (ints) {
     std::sort(v, v + n, [](Value x, Value y) { return x.i < y.i; });
   } else if (strings) {
-    std::sort(v, v + n, [](Value x, Value y) { return string_compare(x.as_string(), y.as_string()) < 0; });
+    std::sort(v, v + n,
+              [](Value x, Value y) { return string_compare(x.as_string(), y.as_string()) < 0; });
   } else {  // numbers: 1 and 1.0 are equal but not the same, so the order must be stable
     auto* tmp = static_cast<Value*>(rt.alloc(n * sizeof(Value), HAK_SITE("vm.sort")));
     if (!tmp) return rt.oom();

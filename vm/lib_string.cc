@@ -21,7 +21,7 @@ size_t clamp_index(int64_t i, size_t len) {
 
 // Returns a new string of n bytes that fill() writes (interned when short).
 template <class F>
-bool make_string(Runtime& rt, size_t n, F fill, Value* ret) {
+bool make_string(Runtime& rt, size_t n, Value* ret, F fill) {
   String* s;
   if (n <= kShortString) {
     char buf[kShortString];
@@ -50,7 +50,8 @@ bool str_sub(Runtime& rt, Args args, Value* ret) {
   }
   if (!rt.charge(static_cast<int64_t>((e - b) >> 6))) return false;
   // s is an argument (a stack slot), so its bytes survive the allocation.
-  return make_string(rt, e - b, [&](char* p) { std::memcpy(p, args[0].as_string()->data() + b, e - b); }, ret);
+  return make_string(rt, e - b, ret,
+                     [&](char* p) { std::memcpy(p, args[0].as_string()->data() + b, e - b); });
 }
 
 bool str_find(Runtime& rt, Args args, Value* ret) {
@@ -72,14 +73,14 @@ bool str_case(Runtime& rt, Args args, Value* ret) {
   if (!args.get_string(0, &s)) return false;
   size_t n = s->size();
   if (!rt.charge(static_cast<int64_t>(n >> 6))) return false;
-  return make_string(rt, n, [&](char* p) {
+  return make_string(rt, n, ret, [&](char* p) {
     const char* src = args[0].as_string()->data();
     for (size_t i = 0; i < n; ++i) {
       char c = src[i];
       if (Upper ? (c >= 'a' && c <= 'z') : (c >= 'A' && c <= 'Z')) c ^= 0x20;
       p[i] = c;
     }
-  }, ret);
+  });
 }
 
 bool str_rep(Runtime& rt, Args args, Value* ret) {
@@ -87,19 +88,20 @@ bool str_rep(Runtime& rt, Args args, Value* ret) {
   int64_t n;
   if (!args.get_string(0, &s) || !args.get_int(1, &n)) return false;
   size_t len = s->size();
-  if (n <= 0 || len == 0) return make_string(rt, 0, [](char*) {}, ret);
-  if (static_cast<uint64_t>(n) > (SIZE_MAX >> 2) / len) return rt.error("string.rep: resulting string too large");
+  if (n <= 0 || len == 0) return make_string(rt, 0, ret, [](char*) {});
+  if (static_cast<uint64_t>(n) > (SIZE_MAX >> 2) / len)
+    return rt.error("string.rep: resulting string too large");
   size_t total = len * static_cast<size_t>(n);
   // The whole cost first: an exhausted budget stops it before any work or allocation.
   if (!rt.charge(static_cast<int64_t>(total >> 6) + 1)) return false;
-  return make_string(rt, total, [&](char* p) {
+  return make_string(rt, total, ret, [&](char* p) {
     std::memcpy(p, args[0].as_string()->data(), len);
     for (size_t done = len; done < total;) {  // doubling copies
       size_t k = done < total - done ? done : total - done;
       std::memcpy(p + done, p, k);
       done += k;
     }
-  }, ret);
+  });
 }
 
 bool str_byte(Runtime&, Args args, Value* ret) {
@@ -165,9 +167,11 @@ bool str_join(Runtime& rt, Args args, Value* ret) {
     Value v = a->items[i];
     if (!rt.charge(1)) return false;
     if (i && sep && !b.append(sep->view())) return false;
-    bool ok = v.is_string()   ? b.append(v.as_string()->view())
-              : v.is_number() ? b.append({num, format_number(v, num)})
-                              : args.bad_arg(0, "element %u is a %s; join takes strings and numbers", i, type_name(v));
+    bool ok = v.is_string() ? b.append(v.as_string()->view())
+              : v.is_number()
+                  ? b.append({num, format_number(v, num)})
+                  : args.bad_arg(0, "element %u is a %s; join takes strings and numbers", i,
+                                 type_name(v));
     if (!ok) return false;
   }
   String* s = b.to_string();
@@ -177,9 +181,9 @@ bool str_join(Runtime& rt, Args args, Value* ret) {
 }
 
 const NativeReg kStringLib[] = {
-    {"sub", str_sub},     {"find", str_find},   {"upper", str_case<true>},
-    {"lower", str_case<false>}, {"rep", str_rep}, {"byte", str_byte},
-    {"char", str_char},   {"split", str_split}, {"join", str_join},
+    {"sub", str_sub},           {"find", str_find},   {"upper", str_case<true>},
+    {"lower", str_case<false>}, {"rep", str_rep},     {"byte", str_byte},
+    {"char", str_char},         {"split", str_split}, {"join", str_join},
     {"format", native_format},
 };
 

@@ -13,11 +13,15 @@ uint32_t mix(uint64_t x) { return static_cast<uint32_t>((x * 0x9E3779B97F4A7C15u
 // The hash of a normalized key.
 uint32_t key_hash(Runtime& rt, Value k) {
   switch (k.tag) {
-    case kString: return rt.string_hash(k.as_string());
+    case kString:
+      return rt.string_hash(k.as_string());
     case kFalse:
-    case kTrue: return k.tag * 0x51ED27u;
-    case kFloat: return mix(k.bits ^ 0x2545F4914F6CDD1Dull);
-    default: return mix(k.bits);  // ints and objects
+    case kTrue:
+      return k.tag * 0x51ED27u;
+    case kFloat:
+      return mix(k.bits ^ 0x2545F4914F6CDD1Dull);
+    default:
+      return mix(k.bits);  // ints and objects
   }
 }
 
@@ -29,8 +33,7 @@ bool long_equal(const String* a, const String* b) {
 bool key_equal(const MapEntry& e, Value k) {
   if (e.key_tag != k.tag) return false;
   if (e.key_bits == k.bits) return true;
-  return k.tag == kString &&
-         long_equal(reinterpret_cast<const String*>(e.key_bits), k.as_string());
+  return k.tag == kString && long_equal(reinterpret_cast<const String*>(e.key_bits), k.as_string());
 }
 
 int32_t find_normalized(Runtime& rt, const Map* m, Value k) {

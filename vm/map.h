@@ -62,8 +62,10 @@ inline int normalize_key(Value* k) {
   if (k->tag == kFloat) {
     double d = k->f;
     int64_t i;
-    if (float_to_int(d, &i)) *k = Value::integer(i);
-    else if (d != d) return 2;
+    if (float_to_int(d, &i))
+      *k = Value::integer(i);
+    else if (d != d)
+      return 2;
   }
   return k->tag == kNil ? 1 : 0;
 }

@@ -20,12 +20,12 @@ class Args;
 using NativeFn = bool (*)(Runtime& rt, Args args, Value* ret);
 
 struct Obj {
-  Obj* next;        // the runtime's list of all objects
-  uint8_t type;     // a Tag
-  uint8_t marked;   // reached by the current collection
-  uint8_t flags;    // per type (kStr*, kVisiting)
-  uint8_t aux;      // a short string's length
-  uint32_t extra;   // a string's hash; a closure's upvalue count
+  Obj* next;       // the runtime's list of all objects
+  uint8_t type;    // a Tag
+  uint8_t marked;  // reached by the current collection
+  uint8_t flags;   // per type (kStr*, kVisiting)
+  uint8_t aux;     // a short string's length
+  uint32_t extra;  // a string's hash; a closure's upvalue count
 };
 
 // Obj::flags.
@@ -116,17 +116,17 @@ struct UpvalDesc {
 // the runtime owns the arrays (proto_reserve in runtime.h) and the GC traces consts,
 // protos, name and source.
 struct Proto : Obj {
-  uint32_t* code;         // ncode instructions (vm/bytecode.h)
-  uint32_t* lines;        // ncode source lines, or nullptr
-  Value* consts;          // nconsts constants
-  Proto** protos;         // nprotos nested functions
-  UpvalDesc* upvals;      // nupvals capture descriptions
-  String* name;           // the function's name, nullptr when anonymous
-  String* source;         // the chunk's file name, or nullptr
+  uint32_t* code;     // ncode instructions (vm/bytecode.h)
+  uint32_t* lines;    // ncode source lines, or nullptr
+  Value* consts;      // nconsts constants
+  Proto** protos;     // nprotos nested functions
+  UpvalDesc* upvals;  // nupvals capture descriptions
+  String* name;       // the function's name, nullptr when anonymous
+  String* source;     // the chunk's file name, or nullptr
   uint32_t ncode, nconsts, nprotos, nupvals;
-  uint32_t line;          // where the function starts
-  uint16_t nparams;       // parameters
-  uint16_t nregs;         // frame size in registers
+  uint32_t line;     // where the function starts
+  uint16_t nparams;  // parameters
+  uint16_t nregs;    // frame size in registers
   Obj* gclist;
 };
 

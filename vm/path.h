@@ -11,10 +11,10 @@
 namespace hako::vm {
 
 struct PathFrame {
-  Obj* o;          // an Array or a Map
-  uint32_t pos;    // the next element (array) or entry (map)
-  bool has_key;    // map: a key was written, its value is next
-  bool first;      // nothing written yet
+  Obj* o;        // an Array or a Map
+  uint32_t pos;  // the next element (array) or entry (map)
+  bool has_key;  // map: a key was written, its value is next
+  bool first;    // nothing written yet
 };
 
 class Path {

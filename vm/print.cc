@@ -22,8 +22,7 @@ bool append_quoted(Buffer& out, std::string_view s) {
   while (p < end) {
     const unsigned char* run = p;  // bytes that need no escape
     while (p < end && *p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80) ++p;
-    if (p > run && !out.append({reinterpret_cast<const char*>(run), size_t(p - run)}))
-      return false;
+    if (p > run && !out.append({reinterpret_cast<const char*>(run), size_t(p - run)})) return false;
     if (p == end) break;
     unsigned c = *p;
     if (c >= 0x80) {
@@ -62,11 +61,19 @@ namespace {
 bool append_leaf(Buffer& out, Value v, bool quote, bool* ok) {
   char num[kDoubleChars];
   switch (v.tag) {
-    case kNil: *ok = out.append("nil"); return true;
-    case kFalse: *ok = out.append("false"); return true;
-    case kTrue: *ok = out.append("true"); return true;
+    case kNil:
+      *ok = out.append("nil");
+      return true;
+    case kFalse:
+      *ok = out.append("false");
+      return true;
+    case kTrue:
+      *ok = out.append("true");
+      return true;
     case kInt:
-    case kFloat: *ok = out.append({num, format_number(v, num)}); return true;
+    case kFloat:
+      *ok = out.append({num, format_number(v, num)});
+      return true;
     case kString: {
       std::string_view s = v.as_string()->view();
       *ok = quote ? append_quoted(out, s) : out.append(s);
@@ -79,7 +86,8 @@ bool append_leaf(Buffer& out, Value v, bool quote, bool* ok) {
                  : out.append("<function>");
       return true;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 

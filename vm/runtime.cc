@@ -53,8 +53,10 @@ void Runtime::destroy(Runtime* rt) {
 }
 
 bool Runtime::init() {
-  strtab_ = static_cast<String**>(raw_alloc(kInitialStrtab * sizeof(String*), HAK_SITE("vm.strtab"), false));
-  stack = static_cast<Value*>(raw_alloc(kInitialStack * sizeof(Value), HAK_SITE("vm.stack"), false));
+  strtab_ = static_cast<String**>(
+      raw_alloc(kInitialStrtab * sizeof(String*), HAK_SITE("vm.strtab"), false));
+  stack =
+      static_cast<Value*>(raw_alloc(kInitialStack * sizeof(Value), HAK_SITE("vm.stack"), false));
   if (!strtab_ || !stack) return false;
   std::memset(strtab_, 0, kInitialStrtab * sizeof(String*));
   strtab_size_ = kInitialStrtab;
@@ -82,7 +84,8 @@ Runtime::~Runtime() {
 
 Array* Runtime::new_array(uint32_t cap) {
   Value* items = nullptr;
-  if (cap && !(items = static_cast<Value*>(alloc(size_t(cap) * sizeof(Value), HAK_SITE("vm.array.store"))))) {
+  if (cap && !(items = static_cast<Value*>(
+                   alloc(size_t(cap) * sizeof(Value), HAK_SITE("vm.array.store"))))) {
     oom();
     return nullptr;
   }
@@ -158,7 +161,8 @@ bool Runtime::proto_reserve(Proto* p, uint32_t ncode, uint32_t nconsts, uint32_t
 }
 
 Closure* Runtime::new_closure(Proto* p, uint32_t nupvals) {
-  auto* c = static_cast<Closure*>(alloc_object(sizeof(Closure) + size_t(nupvals) * sizeof(Upvalue*), kClosure, HAK_SITE("vm.closure")));
+  auto* c = static_cast<Closure*>(alloc_object(sizeof(Closure) + size_t(nupvals) * sizeof(Upvalue*),
+                                               kClosure, HAK_SITE("vm.closure")));
   if (!c) return nullptr;
   c->extra = nupvals;
   c->proto = p;
@@ -262,7 +266,8 @@ bool Runtime::grow_stack(size_t n) {
   size_t cap = size * 2 > need ? size * 2 : need;
   if (cap > opt_.max_stack_slots) cap = opt_.max_stack_slots;
   auto old = reinterpret_cast<uintptr_t>(stack);
-  auto* s = static_cast<Value*>(realloc(stack, size * sizeof(Value), cap * sizeof(Value), HAK_SITE("vm.stack")));
+  auto* s = static_cast<Value*>(
+      realloc(stack, size * sizeof(Value), cap * sizeof(Value), HAK_SITE("vm.stack")));
   if (!s) return oom();
   for (Upvalue* u = open_upvalues_; u; u = u->next_open)
     u->v = s + (reinterpret_cast<uintptr_t>(u->v) - old) / sizeof(Value);
@@ -360,7 +365,8 @@ bool Args::bad_arg(uint32_t i, const char* fmt, ...) const {
   std::vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   std::string_view f = name();
-  return rt_->error("bad argument #%u to '%.*s' (%s)", i + 1, static_cast<int>(f.size()), f.data(), msg);
+  return rt_->error("bad argument #%u to '%.*s' (%s)", i + 1, static_cast<int>(f.size()), f.data(),
+                    msg);
 }
 
 bool Args::bad_type(uint32_t i, const char* expected) const {

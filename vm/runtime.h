@@ -62,19 +62,21 @@ struct GcStats {
 };
 
 // Interned strings the runtime keeps (type names, keys of maps that builtins return).
-enum Name : uint32_t {
-#define HAKO_NAMES(X)                                                                    \
-  X(nil, "nil") X(bool_, "bool") X(int_, "int") X(float_, "float") X(string, "string")    \
-  X(array, "array") X(map, "map") X(function, "function") X(ok, "ok") X(value, "value")   \
-  X(error, "error") X(heap_bytes, "heap_bytes") X(objects, "objects") X(cycles, "cycles") \
-  X(pause_ms_total, "pause_ms_total") X(out_of_memory, "out of memory")                   \
-  X(stack_overflow, "stack overflow") X(budget_exhausted, "instruction budget exhausted") \
+// clang-format off
+#define HAKO_NAMES(X)                                                                       \
+  X(nil, "nil") X(bool_, "bool") X(int_, "int") X(float_, "float") X(string, "string")       \
+  X(array, "array") X(map, "map") X(function, "function") X(ok, "ok") X(value, "value")      \
+  X(error, "error") X(heap_bytes, "heap_bytes") X(objects, "objects") X(cycles, "cycles")    \
+  X(pause_ms_total, "pause_ms_total") X(out_of_memory, "out of memory")                      \
+  X(stack_overflow, "stack overflow") X(budget_exhausted, "instruction budget exhausted")    \
   X(assertion_failed, "assertion failed")
+enum Name : uint32_t {
 #define HAKO_NAME_ENUM(id, text) kName_##id,
   HAKO_NAMES(HAKO_NAME_ENUM)
 #undef HAKO_NAME_ENUM
   kNameCount
 };
+// clang-format on
 
 // A span of values that the collector treats as roots while it is linked (LIFO).
 struct RootLink {
@@ -151,8 +153,8 @@ class Runtime {
   Map* new_map(uint32_t cap = 0);
   Proto* new_proto();
   // Allocates a prototype's arrays, zero-filled (constants nil); at most once per proto.
-  bool proto_reserve(Proto* p, uint32_t ncode, uint32_t nconsts, uint32_t nprotos,
-                     uint32_t nupvals, bool lines);
+  bool proto_reserve(Proto* p, uint32_t ncode, uint32_t nconsts, uint32_t nprotos, uint32_t nupvals,
+                     bool lines);
   Closure* new_closure(Proto* p, uint32_t nupvals);  // upvalues null, to be filled
   Native* new_native(NativeFn fn, std::string_view name, void* ud = nullptr);
   // The open upvalue for a stack slot, created if needed.
@@ -182,9 +184,7 @@ class Runtime {
   Value* stack_end = nullptr;
   uint32_t top_index() const { return static_cast<uint32_t>(top - stack); }
   // Room for n more slots above top; false after raising "stack overflow" or OOM.
-  bool ensure_stack(size_t n) {
-    return static_cast<size_t>(stack_end - top) >= n || grow_stack(n);
-  }
+  bool ensure_stack(size_t n) { return static_cast<size_t>(stack_end - top) >= n || grow_stack(n); }
   bool push(Value v) {
     if (top == stack_end && !grow_stack_keep(v)) return false;
     *top++ = v;
@@ -317,9 +317,7 @@ class Runtime {
   void* root_hook_ud_ = nullptr;
 };
 
-inline Value Args::operator[](uint32_t i) const {
-  return i < n_ ? rt_->stack[base_ + i] : Value();
-}
+inline Value Args::operator[](uint32_t i) const { return i < n_ ? rt_->stack[base_ + i] : Value(); }
 inline const Value* Args::data() const { return rt_->stack + base_; }
 inline Native* Args::callee() const { return rt_->stack[base_ - 1].as_native(); }
 
@@ -345,9 +343,7 @@ class Local {
 // counted by the runtime (site vm.buffer).
 class ValueBuffer {
  public:
-  explicit ValueBuffer(Runtime& rt) : rt_(rt), link_{rt.roots, nullptr, 0} {
-    rt.roots = &link_;
-  }
+  explicit ValueBuffer(Runtime& rt) : rt_(rt), link_{rt.roots, nullptr, 0} { rt.roots = &link_; }
   ~ValueBuffer();
   ValueBuffer(const ValueBuffer&) = delete;
   ValueBuffer& operator=(const ValueBuffer&) = delete;

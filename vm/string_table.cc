@@ -130,7 +130,8 @@ String* Runtime::new_long_string(size_t n) {
     oom();
     return nullptr;
   }
-  auto* s = static_cast<String*>(alloc_object(sizeof(String) + n + 1, kString, HAK_SITE("vm.string")));
+  auto* s =
+      static_cast<String*>(alloc_object(sizeof(String) + n + 1, kString, HAK_SITE("vm.string")));
   if (!s) return nullptr;
   s->lnglen = n;
   s->data()[n] = '\0';

@@ -11,8 +11,8 @@
 namespace hako::vm {
 
 const char* type_name(Value v) {
-  static const char* const kNames[] = {"nil", "bool", "bool", "int", "float", "string", "array",
-                                       "map", "function", "function"};
+  static const char* const kNames[] = {"nil",    "bool",  "bool", "int",      "float",
+                                       "string", "array", "map",  "function", "function"};
   return v.tag < sizeof kNames / sizeof *kNames ? kNames[v.tag] : "?";
 }
 
@@ -65,15 +65,18 @@ bool equal(Value a, Value b) {
     switch (a.tag) {
       case kNil:
       case kFalse:
-      case kTrue: return true;
-      case kFloat: return a.f == b.f;
+      case kTrue:
+        return true;
+      case kFloat:
+        return a.f == b.f;
       case kString: {
         if (a.o == b.o) return true;
         String *x = a.as_string(), *y = b.as_string();
         if ((x->flags | y->flags) & kStrShort) return false;
         return x->lnglen == y->lnglen && std::memcmp(x->data(), y->data(), x->lnglen) == 0;
       }
-      default: return a.bits == b.bits;
+      default:
+        return a.bits == b.bits;
     }
   }
   if (a.tag == kInt && b.tag == kFloat) return int_eq_float(a.i, b.f);
@@ -133,9 +136,15 @@ bool arith(Runtime& rt, ArithOp op, Value a, Value b, Value* out) {
   if (a.is_int() && b.is_int()) {
     int64_t x = a.i, y = b.i;
     switch (op) {
-      case ArithOp::kAdd: *out = Value::integer(int_add(x, y)); return true;
-      case ArithOp::kSub: *out = Value::integer(int_sub(x, y)); return true;
-      case ArithOp::kMul: *out = Value::integer(int_mul(x, y)); return true;
+      case ArithOp::kAdd:
+        *out = Value::integer(int_add(x, y));
+        return true;
+      case ArithOp::kSub:
+        *out = Value::integer(int_sub(x, y));
+        return true;
+      case ArithOp::kMul:
+        *out = Value::integer(int_mul(x, y));
+        return true;
       case ArithOp::kFloorDiv:
         if (y == 0) return rt.error("integer division by zero");
         *out = Value::integer(int_floordiv(x, y));
@@ -144,7 +153,8 @@ bool arith(Runtime& rt, ArithOp op, Value a, Value b, Value* out) {
         if (y == 0) return rt.error("integer modulo by zero");
         *out = Value::integer(int_mod(x, y));
         return true;
-      default: break;  // / and ** give floats
+      default:
+        break;  // / and ** give floats
     }
   }
   if (!a.is_number() || !b.is_number()) {
@@ -155,22 +165,39 @@ bool arith(Runtime& rt, ArithOp op, Value a, Value b, Value* out) {
   double x = a.as_number(), y = b.as_number();
   double r = 0;
   switch (op) {
-    case ArithOp::kAdd: r = x + y; break;
-    case ArithOp::kSub: r = x - y; break;
-    case ArithOp::kMul: r = x * y; break;
-    case ArithOp::kDiv: r = x / y; break;
-    case ArithOp::kFloorDiv: r = float_floordiv(x, y); break;
-    case ArithOp::kMod: r = float_mod(x, y); break;
-    case ArithOp::kPow: r = float_pow(x, y); break;
+    case ArithOp::kAdd:
+      r = x + y;
+      break;
+    case ArithOp::kSub:
+      r = x - y;
+      break;
+    case ArithOp::kMul:
+      r = x * y;
+      break;
+    case ArithOp::kDiv:
+      r = x / y;
+      break;
+    case ArithOp::kFloorDiv:
+      r = float_floordiv(x, y);
+      break;
+    case ArithOp::kMod:
+      r = float_mod(x, y);
+      break;
+    case ArithOp::kPow:
+      r = float_pow(x, y);
+      break;
   }
   *out = Value::number(r);
   return true;
 }
 
 bool negate(Runtime& rt, Value a, Value* out) {
-  if (a.is_int()) *out = Value::integer(int_neg(a.i));
-  else if (a.is_float()) *out = Value::number(-a.f);
-  else return rt.error("bad operand for unary -: %s (a number expected)", type_name(a));
+  if (a.is_int())
+    *out = Value::integer(int_neg(a.i));
+  else if (a.is_float())
+    *out = Value::number(-a.f);
+  else
+    return rt.error("bad operand for unary -: %s (a number expected)", type_name(a));
   return true;
 }
 
@@ -191,8 +218,10 @@ bool concat(Runtime& rt, const Value* vals, uint32_t n, Value* out) {
   char num[kDoubleChars];
   for (uint32_t i = 0; i < n; ++i) {
     Value v = vals[i];
-    if (v.is_string()) total += v.as_string()->size();
-    else if (v.is_number()) total += number_text(v, num);
+    if (v.is_string())
+      total += v.as_string()->size();
+    else if (v.is_number())
+      total += number_text(v, num);
     else
       return rt.error("cannot concatenate a %s value (.. joins strings and numbers)", type_name(v));
   }
@@ -261,7 +290,9 @@ bool get_index(Runtime& rt, Value obj, Value key, Value* out) {
       *out = a->items[i];
       return true;
     }
-    case kMap: *out = map_get(rt, obj.as_map(), key); return true;
+    case kMap:
+      *out = map_get(rt, obj.as_map(), key);
+      return true;
     case kString: {
       String* s = obj.as_string();
       if (key.is_string()) {  // a method: "abc":upper() is string.upper("abc")
@@ -275,13 +306,15 @@ bool get_index(Runtime& rt, Value obj, Value key, Value* out) {
       *out = Value::string(c);
       return true;
     }
-    default: return cannot_index(rt, obj, key, false);
+    default:
+      return cannot_index(rt, obj, key, false);
   }
 }
 
 bool set_index(Runtime& rt, Value obj, Value key, Value v) {
   switch (obj.tag) {
-    case kMap: return map_set(rt, obj.as_map(), key, v);
+    case kMap:
+      return map_set(rt, obj.as_map(), key, v);
     case kArray: {
       Array* a = obj.as_array();
       int64_t i;
@@ -293,8 +326,10 @@ bool set_index(Runtime& rt, Value obj, Value key, Value v) {
       if (i == a->len) return array_push(rt, a, v);
       return index_error(rt, i, a->len);
     }
-    case kString: return rt.error("cannot assign into a string (strings are immutable)");
-    default: return cannot_index(rt, obj, key, true);
+    case kString:
+      return rt.error("cannot assign into a string (strings are immutable)");
+    default:
+      return cannot_index(rt, obj, key, true);
   }
 }
 

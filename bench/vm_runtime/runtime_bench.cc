@@ -6,12 +6,11 @@
 //
 // Each figure is the median of several repetitions; a repetition runs the operation as many
 // times as fit in a time slice. MB = 10^6 bytes of JSON text.
-#include <lua5.4/lua.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <lua5.4/lua.hpp>
 #include <string>
 #include <vector>
 
@@ -62,7 +61,7 @@ struct Rng {
   uint32_t below(uint32_t n) { return static_cast<uint32_t>(next() % n); }
 };
 
-const char* const kWords[] = {"alpha", "beta", "gamma", "delta", "heap", "page", "site",
+const char* const kWords[] = {"alpha", "beta",  "gamma",  "delta", "heap",  "page",  "site",
                               "tuner", "value", "string", "naïve", "größe", "データ"};
 
 // Objects with a few fields each: what API responses and configs look like.
@@ -155,14 +154,18 @@ struct Lua {
 
 void bench_json(const Config& c) {
   std::printf("## json.parse and json.stringify (MB/s)\n\n");
-  std::printf("| document | size | Hako parse | cjson decode | ratio | Hako stringify | cjson encode | ratio |\n");
+  std::printf(
+      "| document | size | Hako parse | cjson decode | ratio | Hako stringify | cjson encode | "
+      "ratio |\n");
   std::printf("|---|---|---|---|---|---|---|---|\n");
   Lua lua;
   if (!lua.ok) std::printf("(lua-cjson not found: its columns are empty)\n");
   struct Doc {
     const char* name;
     std::string text;
-  } docs[] = {{"records", gen_records(4 << 20)}, {"numbers", gen_numbers(4 << 20)}, {"text", gen_text(4 << 20)}};
+  } docs[] = {{"records", gen_records(4 << 20)},
+              {"numbers", gen_numbers(4 << 20)},
+              {"text", gen_text(4 << 20)}};
   for (Doc& d : docs) {
     double mb = d.text.size() / 1e6;
     Hako h;
@@ -188,8 +191,8 @@ void bench_json(const Config& c) {
       lua_settop(lua.L, 0);
     }
     auto rate = [&](double s) { return s > 0 ? mb / s : 0.0; };
-    std::printf("| %s | %.1f MB | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f |\n", d.name, mb, rate(hp),
-                rate(lp), lp > 0 ? lp / hp : 0, rate(hs), rate(ls), ls > 0 ? ls / hs : 0);
+    std::printf("| %s | %.1f MB | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f |\n", d.name, mb,
+                rate(hp), rate(lp), lp > 0 ? lp / hp : 0, rate(hs), rate(ls), ls > 0 ? ls / hs : 0);
   }
   std::printf("\n");
 }
@@ -201,7 +204,8 @@ void bench_maps(const Config& c) {
   int64_t sum = 0;
   {
     ValueBuffer keys(*rt);
-    for (int i = 0; i < n; ++i) keys.push(Value::string(rt->new_string("key" + std::to_string(i * 7919))));
+    for (int i = 0; i < n; ++i)
+      keys.push(Value::string(rt->new_string("key" + std::to_string(i * 7919))));
     Local m(*rt);
     double set_int = measure(c, [&] {
       Map* map = rt->new_map(0);
@@ -239,7 +243,9 @@ void bench_maps(const Config& c) {
 }
 
 void bench_gc(const Config& c) {
-  std::printf("## A full collection of a live heap\n\n| heap | objects | MB | pause ms | ns/object |\n|---|---|---|---|---|\n");
+  std::printf(
+      "## A full collection of a live heap\n\n| heap | objects | MB | pause ms | ns/object "
+      "|\n|---|---|---|---|---|\n");
   for (int n : {100000, 1000000}) {
     Runtime* rt = Runtime::create();
     {

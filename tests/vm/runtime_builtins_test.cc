@@ -14,8 +14,10 @@ TEST(Builtins, Len) {
   EXPECT_EQ(t.ok("len", {t.str("héllo")}).i, 6);  // bytes
   EXPECT_EQ(t.ok("len", {t.arr({T::i(1), T::i(2)})}).i, 2);
   EXPECT_EQ(t.ok("len", {t.map({{t.str("a"), Value()}})}).i, 1);
-  EXPECT_EQ(t.fails("len", {T::i(3)}), "bad argument #1 to 'len' (string, array or map expected, got int)");
-  EXPECT_EQ(t.fails("len"), "bad argument #1 to 'len' (string, array or map expected, got no value)");
+  EXPECT_EQ(t.fails("len", {T::i(3)}),
+            "bad argument #1 to 'len' (string, array or map expected, got int)");
+  EXPECT_EQ(t.fails("len"),
+            "bad argument #1 to 'len' (string, array or map expected, got no value)");
 }
 
 TEST(Builtins, PushPopInsertRemove) {
@@ -33,15 +35,18 @@ TEST(Builtins, PushPopInsertRemove) {
   EXPECT_EQ(t.ok("remove", {a, T::i(1)}).i, 1);
   EXPECT_EQ(t.show(a), "[0, 2]");
   EXPECT_EQ(t.fails("insert", {a, T::i(3), T::i(9)}), "index 3 out of range for array of length 2");
-  EXPECT_EQ(t.fails("insert", {a, T::i(-1), T::i(9)}), "index -1 out of range for array of length 2");
+  EXPECT_EQ(t.fails("insert", {a, T::i(-1), T::i(9)}),
+            "index -1 out of range for array of length 2");
   EXPECT_EQ(t.fails("remove", {a, T::i(2)}), "index 2 out of range for array of length 2");
-  EXPECT_EQ(t.fails("remove", {a, t.str("0")}), "bad argument #2 to 'remove' (int expected, got string)");
+  EXPECT_EQ(t.fails("remove", {a, t.str("0")}),
+            "bad argument #2 to 'remove' (int expected, got string)");
   EXPECT_EQ(t.fails("remove", {a, T::f(0.5)}),
             "bad argument #2 to 'remove' (number has no integer representation)");
   EXPECT_EQ(t.ok("remove", {a, T::f(1.0)}).i, 2);
   t.ok("pop", {a});
   EXPECT_TRUE(t.ok("pop", {a}).is_nil());  // empty: nil, as Lua's table.remove
-  EXPECT_EQ(t.fails("push", {t.map({}), T::i(1)}), "bad argument #1 to 'push' (array expected, got map)");
+  EXPECT_EQ(t.fails("push", {t.map({}), T::i(1)}),
+            "bad argument #1 to 'push' (array expected, got map)");
   EXPECT_EQ(t.fails("pop", {Value()}), "bad argument #1 to 'pop' (array expected, got nil)");
   // Many pushes: the store grows.
   for (int i = 0; i < 10000; ++i) t.ok("push", {a, T::i(i)});
@@ -61,7 +66,8 @@ TEST(Builtins, KeysHasDelete) {
   EXPECT_EQ(t.text("keys", {m}), "[7, \"a\"]");
   EXPECT_EQ(t.text("keys", {t.map({})}), "[]");
   EXPECT_EQ(t.fails("keys", {t.arr({})}), "bad argument #1 to 'keys' (map expected, got array)");
-  EXPECT_EQ(t.fails("has", {t.str("s"), T::i(0)}), "bad argument #1 to 'has' (map expected, got string)");
+  EXPECT_EQ(t.fails("has", {t.str("s"), T::i(0)}),
+            "bad argument #1 to 'has' (map expected, got string)");
   EXPECT_EQ(t.fails("delete", {}), "bad argument #1 to 'delete' (map expected, got no value)");
 }
 
@@ -153,11 +159,13 @@ TEST(Builtins, Range) {
             "[9223372036854775805, 9223372036854775806]");
   EXPECT_EQ(t.text("range", {T::i(INT64_MIN), T::i(INT64_MIN + 2)}),
             "[-9223372036854775808, -9223372036854775807]");
-  EXPECT_EQ(t.fails("range", {T::i(0), T::i(5), T::i(0)}), "bad argument #3 to 'range' (step cannot be zero)");
+  EXPECT_EQ(t.fails("range", {T::i(0), T::i(5), T::i(0)}),
+            "bad argument #3 to 'range' (step cannot be zero)");
   EXPECT_EQ(t.fails("range", {T::i(0), T::f(1.5)}),
             "bad argument #2 to 'range' (number has no integer representation)");
   EXPECT_EQ(t.fails("range", {}), "bad argument #1 to 'range' (int expected, got no value)");
-  EXPECT_EQ(t.fails("range", {T::i(INT64_MIN), T::i(INT64_MAX)}), "range too large (18446744073709551615 elements)");
+  EXPECT_EQ(t.fails("range", {T::i(INT64_MIN), T::i(INT64_MAX)}),
+            "range too large (18446744073709551615 elements)");
 }
 
 TEST(Builtins, Clock) {
@@ -194,7 +202,9 @@ TEST(Builtins, Assert) {
 }
 
 // A native that fails, or calls back into the VM, for pcall.
-bool thrower(Runtime& rt, Args args, Value*) { return rt.error("thrown with %d", static_cast<int>(args.size())); }
+bool thrower(Runtime& rt, Args args, Value*) {
+  return rt.error("thrown with %d", static_cast<int>(args.size()));
+}
 bool adder(Runtime&, Args args, Value* ret) {
   *ret = Value::integer(args[0].i + args[1].i);
   return true;
@@ -210,7 +220,8 @@ TEST(Builtins, Pcall) {
   Value addv = t.pin(Value::native(add));
   EXPECT_EQ(t.text("pcall", {addv, T::i(2), T::i(3)}), "{\"ok\": true, \"value\": 5}");
   Value thr = t.pin(Value::native(t->new_native(thrower, "thrower")));
-  EXPECT_EQ(t.text("pcall", {thr, T::i(1), T::i(1)}), "{\"ok\": false, \"error\": \"thrown with 2\"}");
+  EXPECT_EQ(t.text("pcall", {thr, T::i(1), T::i(1)}),
+            "{\"ok\": false, \"error\": \"thrown with 2\"}");
   EXPECT_EQ(t->error_kind(), ErrorKind::kNone);
   // Nested: pcall(pcall, error, v).
   EXPECT_EQ(t.text("pcall", {t.global("pcall"), t.global("error"), T::i(9)}),
@@ -255,7 +266,8 @@ TEST(Builtins, ClosuresCallThroughTheHook) {
   ASSERT_TRUE(t->proto_reserve(p, 0, 2, 0, 0, false));
   p->consts[0] = t.str("from a closure");
   Value c = t.pin(Value::closure(t->new_closure(p, 0)));
-  EXPECT_EQ(t.text("pcall", {c}), "{\"ok\": false, \"error\": \"cannot call a closure: no interpreter is attached\"}");
+  EXPECT_EQ(t.text("pcall", {c}),
+            "{\"ok\": false, \"error\": \"cannot call a closure: no interpreter is attached\"}");
   t->set_call_hook(fake_interpreter);
   EXPECT_EQ(t.text("pcall", {c}), "{\"ok\": true, \"value\": \"from a closure\"}");
   p->consts[0] = Value();
@@ -271,25 +283,30 @@ TEST(Builtins, GlobalsAndNatives) {
   struct Counter {
     int n = 0;
   } counter;
-  ASSERT_TRUE(t->register_native(t->globals(), "", "count", [](Runtime&, Args a, Value* ret) {
-    auto* c = static_cast<Counter*>(a.callee()->ud);
-    *ret = Value::integer(++c->n);
-    return true;
-  }, &counter));
+  ASSERT_TRUE(t->register_native(
+      t->globals(), "", "count",
+      [](Runtime&, Args a, Value* ret) {
+        auto* c = static_cast<Counter*>(a.callee()->ud);
+        *ret = Value::integer(++c->n);
+        return true;
+      },
+      &counter));
   EXPECT_EQ(t.ok("count").i, 1);
   EXPECT_EQ(t.ok("count").i, 2);
   EXPECT_EQ(t.show(t.global("count")), "<function count>");
   // Every builtin of LANGUAGE.md is there.
-  for (const char* name : {"print", "len", "push", "pop", "insert", "remove", "keys", "has", "delete", "type",
-                           "str", "int", "float", "range", "clock", "error", "pcall", "assert", "sort"})
+  for (const char* name :
+       {"print", "len", "push", "pop", "insert", "remove", "keys", "has", "delete", "type", "str",
+        "int", "float", "range", "clock", "error", "pcall", "assert", "sort"})
     EXPECT_TRUE(t.global(name).is_native()) << name;
-  for (const char* name : {"math.sqrt", "math.sin", "math.cos", "math.tan", "math.atan", "math.exp",
-                           "math.log", "math.floor", "math.ceil", "math.abs", "math.min", "math.max",
-                           "math.fmod", "math.random", "math.seed", "string.sub", "string.find",
-                           "string.upper", "string.lower", "string.rep", "string.byte", "string.char",
-                           "string.split", "string.join", "string.format", "json.parse",
-                           "json.stringify", "io.read_file", "io.write_file", "io.lines",
-                           "gc.collect", "gc.stats"})
+  for (const char* name :
+       {"math.sqrt",   "math.sin",       "math.cos",     "math.tan",      "math.atan",
+        "math.exp",    "math.log",       "math.floor",   "math.ceil",     "math.abs",
+        "math.min",    "math.max",       "math.fmod",    "math.random",   "math.seed",
+        "string.sub",  "string.find",    "string.upper", "string.lower",  "string.rep",
+        "string.byte", "string.char",    "string.split", "string.join",   "string.format",
+        "json.parse",  "json.stringify", "io.read_file", "io.write_file", "io.lines",
+        "gc.collect",  "gc.stats"})
     EXPECT_TRUE(t.global(name).is_native()) << name;
   EXPECT_EQ(t.show(t.global("math.pi")), "3.141592653589793");
   EXPECT_EQ(t.show(t.global("math.huge")), "inf");

@@ -78,7 +78,8 @@ TEST(Gc, DestroyGivesEveryByteBack) {
     }
     ASSERT_TRUE(array_push(*t, t.arr({}).as_array(), m));
     ASSERT_TRUE(t->ensure_stack(10000));
-    t.ok("json.parse", {t.str("[1, {\"a\": [2, 3]}, \"long string long string long string long\"]")});
+    t.ok("json.parse",
+         {t.str("[1, {\"a\": [2, 3]}, \"long string long string long string long\"]")});
   }
   hak_get_kpi(&after);
   EXPECT_EQ(after.live_bytes, before.live_bytes);
@@ -129,10 +130,13 @@ TEST(Gc, StressWorkloadThroughBuiltins) {
   TestRuntime t(stress());
   // Every allocation collects: a missing root anywhere below shows up as a wrong value or a
   // sanitizer report.
-  Value parts = t.ok("string.split", {t.str("alpha,beta,,gamma,delta-delta-delta-delta-delta-delta"), t.str(",")});
-  EXPECT_EQ(t.show(parts), "[\"alpha\", \"beta\", \"\", \"gamma\", \"delta-delta-delta-delta-delta-delta\"]");
-  Value doc = t.ok("json.parse", {t.str("{\"list\": [1, 2.5, \"three\", {\"four\": [null, true]}], "
-                                        "\"name\": \"a string longer than forty bytes, not interned\"}")});
+  Value parts = t.ok("string.split",
+                     {t.str("alpha,beta,,gamma,delta-delta-delta-delta-delta-delta"), t.str(",")});
+  EXPECT_EQ(t.show(parts),
+            "[\"alpha\", \"beta\", \"\", \"gamma\", \"delta-delta-delta-delta-delta-delta\"]");
+  Value doc =
+      t.ok("json.parse", {t.str("{\"list\": [1, 2.5, \"three\", {\"four\": [null, true]}], "
+                                "\"name\": \"a string longer than forty bytes, not interned\"}")});
   EXPECT_EQ(t.text("json.stringify", {doc}),
             "{\"list\":[1,2.5,\"three\",{\"four\":[null,true]}],\"name\":\"a string longer than "
             "forty bytes, not interned\"}");
@@ -142,16 +146,22 @@ TEST(Gc, StressWorkloadThroughBuiltins) {
   Value words = t.arr({t.str("pear"), t.str("apple"), t.str("fig")});
   t.ok("sort", {words});
   EXPECT_EQ(t.show(words), "[\"apple\", \"fig\", \"pear\"]");
-  Value p = t.ok("pcall", {t.global("error"), t.str("boom with a long message, long enough not to be short")});
-  EXPECT_EQ(t.show(p), "{\"ok\": false, \"error\": \"boom with a long message, long enough not to be short\"}");
-  EXPECT_EQ(t.text("string.format", {t.str("%s|%5.2f|%d"), doc, Value::number(3.14159), Value::integer(42)}),
-            "{\"list\": [1, 2.5, \"three\", {\"four\": [nil, true]}], \"name\": \"a string longer than "
-            "forty bytes, not interned\"}| 3.14|42");
+  Value p = t.ok(
+      "pcall", {t.global("error"), t.str("boom with a long message, long enough not to be short")});
+  EXPECT_EQ(
+      t.show(p),
+      "{\"ok\": false, \"error\": \"boom with a long message, long enough not to be short\"}");
+  EXPECT_EQ(
+      t.text("string.format",
+             {t.str("%s|%5.2f|%d"), doc, Value::number(3.14159), Value::integer(42)}),
+      "{\"list\": [1, 2.5, \"three\", {\"four\": [nil, true]}], \"name\": \"a string longer than "
+      "forty bytes, not interned\"}| 3.14|42");
   std::string abab;
   for (int i = 0; i < 30; ++i) abab += "ab";
   EXPECT_EQ(t.text("string.rep", {t.str("ab"), Value::integer(30)}), abab);
   EXPECT_EQ(t.text("str", {t.arr({t.map({{t.str("x"), Value::number(0.1)}})})}), "[{\"x\": 0.1}]");
-  EXPECT_EQ(t.text("string.join", {parts, t.str("+")}), "alpha+beta++gamma+delta-delta-delta-delta-delta-delta");
+  EXPECT_EQ(t.text("string.join", {parts, t.str("+")}),
+            "alpha+beta++gamma+delta-delta-delta-delta-delta-delta");
   EXPECT_EQ(t.text("gc.stats").substr(0, 14), "{\"heap_bytes\":");
   EXPECT_GT(t->gc_stats().cycles, 100u);
 }
@@ -296,7 +306,8 @@ TEST(Gc, MemoryLimitBoundsJsonAndBuffers) {
   Value big = t.ok("range", {Value::integer(8000)});
   EXPECT_EQ(t.fails("json.stringify", {t.arr({big, big, big, big, big, big, big, big, big, big})}),
             "out of memory");
-  EXPECT_EQ(t.fails("str", {t.arr({big, big, big, big, big, big, big, big, big, big})}), "out of memory");
+  EXPECT_EQ(t.fails("str", {t.arr({big, big, big, big, big, big, big, big, big, big})}),
+            "out of memory");
   EXPECT_LE(t->heap_bytes(), o.memory_limit);
 }
 
@@ -356,7 +367,8 @@ std::string workload(int seed) {
   Value back = t.ok("json.parse", {text});
   Value nums = t.arr({});
   for (uint32_t i = 0; i < back.as_array()->len; ++i)
-    EXPECT_TRUE(array_push(*t, nums.as_array(), map_get(*t, back.as_array()->items[i].as_map(), t.str("n"))));
+    EXPECT_TRUE(array_push(*t, nums.as_array(),
+                           map_get(*t, back.as_array()->items[i].as_map(), t.str("n"))));
   t.ok("sort", {nums});
   return t.show(nums);
 }

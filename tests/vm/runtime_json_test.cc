@@ -23,7 +23,8 @@ TEST(Json, ParseValues) {
   EXPECT_EQ(parse("9223372036854775808"), "9.223372036854776e+18");  // too big for an int
   EXPECT_EQ(parse("\"a\\u00e9\\n\""), "a\xC3\xA9\n");
   EXPECT_EQ(parse("[1, [2, []], {}]"), "[1, [2, []], {}]");
-  EXPECT_EQ(parse("{\"z\": 1, \"a\": null, \"m\": [true]}"), "{\"z\": 1, \"a\": nil, \"m\": [true]}");
+  EXPECT_EQ(parse("{\"z\": 1, \"a\": null, \"m\": [true]}"),
+            "{\"z\": 1, \"a\": nil, \"m\": [true]}");
   // Duplicate keys: the last value, at the first position (as Python).
   EXPECT_EQ(parse("{\"a\": 1, \"b\": 2, \"a\": 3}"), "{\"a\": 3, \"b\": 2}");
   Value m = t.ok("json.parse", {t.str("{\"n\": null}")});
@@ -36,16 +37,19 @@ TEST(Json, ParseErrors) {
   T t;
   auto err = [&](const char* text) { return t.fails("json.parse", {t.str(text)}); };
   EXPECT_EQ(err(""), "json.parse: expected a value, got end of input at line 1, column 1 (byte 0)");
-  EXPECT_EQ(err("[1,\n  2,]"), "json.parse: trailing comma before ']' at line 2, column 4 (byte 7)");
+  EXPECT_EQ(err("[1,\n  2,]"),
+            "json.parse: trailing comma before ']' at line 2, column 4 (byte 7)");
   EXPECT_EQ(err("{\"a\" 1}").substr(0, 11), "json.parse:");
   EXPECT_NE(err("{\"a\" 1}").find("at line 1, column 6 (byte 5)"), std::string::npos);
   EXPECT_NE(err("[1] x").find("line 1, column 5"), std::string::npos);
   EXPECT_NE(err("nul").find("line 1, column 1"), std::string::npos);
   std::string deep(1001, '[');
   EXPECT_NE(err(deep.c_str()).find("nesting depth exceeds the limit of 1000"), std::string::npos);
-  EXPECT_EQ(t.fails("json.parse", {T::i(1)}), "bad argument #1 to 'json.parse' (string expected, got int)");
+  EXPECT_EQ(t.fails("json.parse", {T::i(1)}),
+            "bad argument #1 to 'json.parse' (string expected, got int)");
   // NUL inside the text is an error, not the end.
-  EXPECT_NE(t.fails("json.parse", {t.str(std::string_view("[1]\0", 4))}).find("json.parse:"), std::string::npos);
+  EXPECT_NE(t.fails("json.parse", {t.str(std::string_view("[1]\0", 4))}).find("json.parse:"),
+            std::string::npos);
 }
 
 TEST(Json, StringifyCompact) {
@@ -59,8 +63,10 @@ TEST(Json, StringifyCompact) {
   EXPECT_EQ(json(T::f(0.1)), "0.1");
   EXPECT_EQ(json(t.str("q\"\\\n\x01")), "\"q\\\"\\\\\\n\\u0001\"");
   EXPECT_EQ(json(t.arr({T::i(1), T::f(2.5), Value()})), "[1,2.5,null]");
-  EXPECT_EQ(json(t.map({{t.str("a"), t.arr({T::i(1), T::f(2.5), Value()})}})), "{\"a\":[1,2.5,null]}");
-  EXPECT_EQ(json(t.map({{T::i(1), t.str("one")}, {T::i(-2), T::b(true)}})), "{\"1\":\"one\",\"-2\":true}");
+  EXPECT_EQ(json(t.map({{t.str("a"), t.arr({T::i(1), T::f(2.5), Value()})}})),
+            "{\"a\":[1,2.5,null]}");
+  EXPECT_EQ(json(t.map({{T::i(1), t.str("one")}, {T::i(-2), T::b(true)}})),
+            "{\"1\":\"one\",\"-2\":true}");
   EXPECT_EQ(json(t.arr({})), "[]");
   EXPECT_EQ(json(t.map({})), "{}");
   Value same = t.arr({T::i(1)});
@@ -70,18 +76,23 @@ TEST(Json, StringifyCompact) {
 TEST(Json, StringifyIndentedAsPython) {
   T t;
   // {"a":[1,2.5,None],"b":{"c":"x\n","d":[]},"e":{},"f":[[1,[2]]],"g":300.0,"h":1e100,"i":True}
-  Value v = t.ok("json.parse", {t.str("{\"a\":[1,2.5,null],\"b\":{\"c\":\"x\\n\",\"d\":[]},\"e\":{},"
-                                      "\"f\":[[1,[2]]],\"g\":300.0,\"h\":1e100,\"i\":true}")});
-  EXPECT_EQ(t.text("json.stringify", {v, T::i(2)}),
-            "{\n  \"a\": [\n    1,\n    2.5,\n    null\n  ],\n  \"b\": {\n    \"c\": \"x\\n\",\n    "
-            "\"d\": []\n  },\n  \"e\": {},\n  \"f\": [\n    [\n      1,\n      [\n        2\n      ]\n    "
-            "]\n  ],\n  \"g\": 300.0,\n  \"h\": 1e+100,\n  \"i\": true\n}");
+  Value v =
+      t.ok("json.parse", {t.str("{\"a\":[1,2.5,null],\"b\":{\"c\":\"x\\n\",\"d\":[]},\"e\":{},"
+                                "\"f\":[[1,[2]]],\"g\":300.0,\"h\":1e100,\"i\":true}")});
+  EXPECT_EQ(
+      t.text("json.stringify", {v, T::i(2)}),
+      "{\n  \"a\": [\n    1,\n    2.5,\n    null\n  ],\n  \"b\": {\n    \"c\": \"x\\n\",\n    "
+      "\"d\": []\n  },\n  \"e\": {},\n  \"f\": [\n    [\n      1,\n      [\n        2\n      ]\n   "
+      " "
+      "]\n  ],\n  \"g\": 300.0,\n  \"h\": 1e+100,\n  \"i\": true\n}");
   EXPECT_EQ(t.text("json.stringify", {v, T::i(0)}),
-            "{\n\"a\": [\n1,\n2.5,\nnull\n],\n\"b\": {\n\"c\": \"x\\n\",\n\"d\": []\n},\n\"e\": {},\n\"f\": "
+            "{\n\"a\": [\n1,\n2.5,\nnull\n],\n\"b\": {\n\"c\": \"x\\n\",\n\"d\": []\n},\n\"e\": "
+            "{},\n\"f\": "
             "[\n[\n1,\n[\n2\n]\n]\n],\n\"g\": 300.0,\n\"h\": 1e+100,\n\"i\": true\n}");
-  EXPECT_EQ(t.text("json.stringify", {v}),
-            "{\"a\":[1,2.5,null],\"b\":{\"c\":\"x\\n\",\"d\":[]},\"e\":{},\"f\":[[1,[2]]],\"g\":300.0,"
-            "\"h\":1e+100,\"i\":true}");
+  EXPECT_EQ(
+      t.text("json.stringify", {v}),
+      "{\"a\":[1,2.5,null],\"b\":{\"c\":\"x\\n\",\"d\":[]},\"e\":{},\"f\":[[1,[2]]],\"g\":300.0,"
+      "\"h\":1e+100,\"i\":true}");
   EXPECT_EQ(t.text("json.stringify", {v, Value()}).substr(0, 6), "{\"a\":[");
   EXPECT_EQ(t.fails("json.stringify", {v, T::i(-1)}),
             "bad argument #2 to 'json.stringify' (indent must be 0 to 64)");
@@ -93,12 +104,14 @@ TEST(Json, StringifyErrors) {
             "json.stringify: NaN and infinity cannot be written as JSON");
   EXPECT_EQ(t.fails("json.stringify", {t.arr({T::f(INFINITY)})}),
             "json.stringify: NaN and infinity cannot be written as JSON");
-  EXPECT_EQ(t.fails("json.stringify", {t.global("print")}), "json.stringify: a function has no JSON form");
+  EXPECT_EQ(t.fails("json.stringify", {t.global("print")}),
+            "json.stringify: a function has no JSON form");
   EXPECT_EQ(t.fails("json.stringify", {t.map({{T::f(1.5), T::i(1)}})}),
             "json.stringify: a map key must be a string or an int, not float");
   EXPECT_EQ(t.fails("json.stringify", {t.map({{T::b(true), T::i(1)}})}),
             "json.stringify: a map key must be a string or an int, not bool");
-  EXPECT_EQ(t.fails("json.stringify", {t.str("\xff")}), "json.stringify: a string is not valid UTF-8");
+  EXPECT_EQ(t.fails("json.stringify", {t.str("\xff")}),
+            "json.stringify: a string is not valid UTF-8");
   Value a = t.arr({T::i(1)});
   ASSERT_TRUE(array_push(*t, a.as_array(), a));
   EXPECT_EQ(t.fails("json.stringify", {a}), "json.stringify: circular reference");
@@ -109,7 +122,9 @@ TEST(Json, StringifyErrors) {
 TEST(Json, RoundTrips) {
   T t;
   const char* docs[] = {
-      "[]", "{}", "[null,true,false,0,-1,1.5,\"\"]",
+      "[]",
+      "{}",
+      "[null,true,false,0,-1,1.5,\"\"]",
       "{\"nested\":{\"deeper\":{\"list\":[1,[2,[3,[4]]]]}},\"after\":\"x\"}",
       "[1e-07,1.5e+300,0.1,123456789.0,-0.0,9223372036854775807,-9223372036854775808]",
       "{\"unicode\":\"h\xC3\xA9llo \xF0\x9F\x98\x80\",\"ctl\":\"\\u0000\\u001f\\t\"}",
@@ -128,7 +143,8 @@ TEST(Json, BigAndDeepDocuments) {
   std::string doc = "[";
   for (int i = 0; i < 20000; ++i) {
     doc += (i ? "," : "") + std::string("{\"id\":") + std::to_string(i) + ",\"name\":\"item" +
-           std::to_string(i) + "\",\"tags\":[\"a\",\"b\"],\"score\":" + std::to_string(i * 0.5) + "}";
+           std::to_string(i) + "\",\"tags\":[\"a\",\"b\"],\"score\":" + std::to_string(i * 0.5) +
+           "}";
   }
   doc += "]";
   Value v = t.ok("json.parse", {t.str(doc)});

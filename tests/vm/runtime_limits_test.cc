@@ -82,7 +82,8 @@ class IoTest : public ::testing::Test {
     dir = tmpl;
   }
   void TearDown() override {
-    for (const char* f : {"/a.txt", "/b.txt", "/empty.txt", "/crlf.txt"}) std::remove((dir + f).c_str());
+    for (const char* f : {"/a.txt", "/b.txt", "/empty.txt", "/crlf.txt"})
+      std::remove((dir + f).c_str());
     rmdir(dir.c_str());
   }
   std::string dir;
@@ -121,14 +122,16 @@ TEST_F(IoTest, Errors) {
             "io.read_file: cannot open '" + missing + "': No such file or directory");
   EXPECT_EQ(t.fails("io.lines", {t.str(missing)}),
             "io.lines: cannot open '" + missing + "': No such file or directory");
-  EXPECT_EQ(t.fails("io.read_file", {t.str(dir)}), "io.read_file: cannot read '" + dir + "': Is a directory");
+  EXPECT_EQ(t.fails("io.read_file", {t.str(dir)}),
+            "io.read_file: cannot read '" + dir + "': Is a directory");
   EXPECT_EQ(t.fails("io.write_file", {t.str(dir + "/no/such/dir.txt"), t.str("x")}),
             "io.write_file: cannot open '" + dir + "/no/such/dir.txt': No such file or directory");
   EXPECT_EQ(t.fails("io.write_file", {t.str(dir + "/a.txt"), T::i(1)}),
             "bad argument #2 to 'io.write_file' (string expected, got int)");
   EXPECT_EQ(t.fails("io.read_file", {t.str(std::string_view("a\0b", 3))}),
             "bad argument #1 to 'io.read_file' (path contains a NUL byte)");
-  EXPECT_EQ(t.fails("io.read_file", {}), "bad argument #1 to 'io.read_file' (string expected, got no value)");
+  EXPECT_EQ(t.fails("io.read_file", {}),
+            "bad argument #1 to 'io.read_file' (string expected, got no value)");
 }
 
 TEST(Io, CanBeLeftOut) {

@@ -84,9 +84,8 @@ TEST(Map, InsertionOrderAndOverwrite) {
 
 TEST(Map, DeleteKeepsOrderAndHasSeesNil) {
   TestRuntime t;
-  Value m = t.map({{t.str("a"), Value::integer(1)},
-                   {t.str("b"), Value()},
-                   {t.str("c"), Value::integer(3)}});
+  Value m = t.map(
+      {{t.str("a"), Value::integer(1)}, {t.str("b"), Value()}, {t.str("c"), Value::integer(3)}});
   Map* mp = m.as_map();
   EXPECT_TRUE(map_has(*t, mp, t.str("b")));  // a key holding nil
   EXPECT_FALSE(map_has(*t, mp, t.str("x")));

@@ -24,7 +24,8 @@ TEST(Math, Functions) {
   EXPECT_EQ(t.text("math.log", {T::i(1000), T::i(10)}), "3.0");
   EXPECT_EQ(t.text("math.log", {T::i(81), T::i(3)}), "4.0");
   EXPECT_EQ(t.text("math.sqrt", {T::i(-1)}), "nan");  // signless: str writes "nan"
-  EXPECT_EQ(t.fails("math.sqrt", {t.str("4")}), "bad argument #1 to 'math.sqrt' (number expected, got string)");
+  EXPECT_EQ(t.fails("math.sqrt", {t.str("4")}),
+            "bad argument #1 to 'math.sqrt' (number expected, got string)");
   EXPECT_EQ(t.fails("math.log", {T::i(2), t.arr({})}),
             "bad argument #2 to 'math.log' (number expected, got array)");
 }
@@ -43,7 +44,8 @@ TEST(Math, FloorCeilAbs) {
   EXPECT_EQ(t.text("math.abs", {T::i(INT64_MIN)}), "-9223372036854775808");  // wraps
   EXPECT_EQ(t.text("math.abs", {T::f(-2.5)}), "2.5");
   EXPECT_EQ(t.text("math.abs", {T::f(-0.0)}), "0.0");
-  EXPECT_EQ(t.fails("math.floor", {Value()}), "bad argument #1 to 'math.floor' (number expected, got nil)");
+  EXPECT_EQ(t.fails("math.floor", {Value()}),
+            "bad argument #1 to 'math.floor' (number expected, got nil)");
 }
 
 TEST(Math, MinMaxFmod) {
@@ -104,7 +106,8 @@ TEST(Math, RandomIsSeededPerRuntime) {
   for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(a.ok("math.random", {T::i(1000)}).i, b.ok("math.random", {T::i(1000)}).i);
   }
-  EXPECT_EQ(a.text("math.random", {T::i(0), T::i(100)}), b.text("math.random", {T::i(0), T::i(100)}));
+  EXPECT_EQ(a.text("math.random", {T::i(0), T::i(100)}),
+            b.text("math.random", {T::i(0), T::i(100)}));
   c.ok("math.seed", {T::i(42)});
   T d(o);
   EXPECT_EQ(c.ok("math.random").f, d.ok("math.random").f);
@@ -123,11 +126,14 @@ TEST(Math, RandomRanges) {
   int64_t full = t.ok("math.random", {T::i(INT64_MIN), T::i(INT64_MAX)}).i;
   EXPECT_LT(full, INT64_MAX);
   EXPECT_EQ(t.ok("math.random", {T::i(5), T::i(6)}).i, 5);
-  EXPECT_EQ(t.fails("math.random", {T::i(0)}), "bad argument #1 to 'math.random' (interval is empty)");
-  EXPECT_EQ(t.fails("math.random", {T::i(3), T::i(3)}), "bad argument #1 to 'math.random' (interval is empty)");
+  EXPECT_EQ(t.fails("math.random", {T::i(0)}),
+            "bad argument #1 to 'math.random' (interval is empty)");
+  EXPECT_EQ(t.fails("math.random", {T::i(3), T::i(3)}),
+            "bad argument #1 to 'math.random' (interval is empty)");
   EXPECT_EQ(t.fails("math.random", {T::f(2.5)}),
             "bad argument #1 to 'math.random' (number has no integer representation)");
-  EXPECT_EQ(t.fails("math.seed", {t.str("x")}), "bad argument #1 to 'math.seed' (int expected, got string)");
+  EXPECT_EQ(t.fails("math.seed", {t.str("x")}),
+            "bad argument #1 to 'math.seed' (int expected, got string)");
 }
 
 }  // namespace

@@ -14,12 +14,24 @@ TEST(Print, Floats) {
     double d;
     const char* text;
   } cases[] = {
-      {0.1, "0.1"},         {1e100, "1e+100"},          {1.5e-7, "1.5e-07"},
-      {1e16, "1e+16"},      {123456789.0, "123456789.0"}, {300.0, "300.0"},
-      {3.0, "3.0"},         {-0.0, "-0.0"},             {0.0, "0.0"},
-      {1e15, "1000000000000000.0"}, {0.0001, "0.0001"}, {0.00001, "1e-05"},
-      {2.5, "2.5"},         {1.0 / 3, "0.3333333333333333"}, {INFINITY, "inf"},
-      {-INFINITY, "-inf"},  {std::nan(""), "nan"},       {5e-324, "5e-324"},
+      {0.1, "0.1"},
+      {1e100, "1e+100"},
+      {1.5e-7, "1.5e-07"},
+      {1e16, "1e+16"},
+      {123456789.0, "123456789.0"},
+      {300.0, "300.0"},
+      {3.0, "3.0"},
+      {-0.0, "-0.0"},
+      {0.0, "0.0"},
+      {1e15, "1000000000000000.0"},
+      {0.0001, "0.0001"},
+      {0.00001, "1e-05"},
+      {2.5, "2.5"},
+      {1.0 / 3, "0.3333333333333333"},
+      {INFINITY, "inf"},
+      {-INFINITY, "-inf"},
+      {std::nan(""), "nan"},
+      {5e-324, "5e-324"},
       {1.7976931348623157e308, "1.7976931348623157e+308"},
   };
   for (const Case& c : cases) EXPECT_EQ(t.show(Value::number(c.d)), c.text) << c.text;
@@ -49,7 +61,8 @@ TEST(Print, Containers) {
   EXPECT_EQ(t.show(keys), "{1: \"x\", 0.5: false, true: [nil]}");
   // Strings inside containers are quoted and escaped as in JSON; bad UTF-8 as \xHH.
   Value s = t.arr({t.str("q\"b\\s\n\t\r\b\f\x01\x1f\x7f"), t.str("h\xC3\xA9!"), t.str("\xff\xC3")});
-  EXPECT_EQ(t.show(s), "[\"q\\\"b\\\\s\\n\\t\\r\\b\\f\\u0001\\u001f\x7f\", \"h\xC3\xA9!\", \"\\xff\\xc3\"]");
+  EXPECT_EQ(t.show(s),
+            "[\"q\\\"b\\\\s\\n\\t\\r\\b\\f\\u0001\\u001f\x7f\", \"h\xC3\xA9!\", \"\\xff\\xc3\"]");
   // The same container twice (not a cycle) prints twice.
   Value shared = t.arr({Value::integer(1)});
   EXPECT_EQ(t.show(t.arr({shared, shared})), "[[1], [1]]");

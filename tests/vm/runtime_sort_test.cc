@@ -35,9 +35,15 @@ bool less_native(Runtime& rt, Args args, Value* ret) {
       if (l->calls > l->fail_after) return rt.error("comparator gave up");
       *ret = Value::boolean(num_lt(args[0], args[1]));
       return true;
-    case Less::kAlwaysTrue: *ret = Value::boolean(true); return true;
-    case Less::kAlwaysFalse: *ret = Value::boolean(false); return true;
-    case Less::kRandom: *ret = Value::boolean(l->rng() & 1); return true;
+    case Less::kAlwaysTrue:
+      *ret = Value::boolean(true);
+      return true;
+    case Less::kAlwaysFalse:
+      *ret = Value::boolean(false);
+      return true;
+    case Less::kRandom:
+      *ret = Value::boolean(l->rng() & 1);
+      return true;
     case Less::kShrink: {
       Array* a = rt.get_global("victim").as_array();
       if (a->len) --a->len;
@@ -48,7 +54,9 @@ bool less_native(Runtime& rt, Args args, Value* ret) {
   return true;
 }
 
-Value comparator(T& t, Less* l) { return t.pin(Value::native(t->new_native(less_native, "less", l))); }
+Value comparator(T& t, Less* l) {
+  return t.pin(Value::native(t->new_native(less_native, "less", l)));
+}
 
 TEST(Sort, DefaultOrder) {
   T t;
@@ -78,7 +86,8 @@ TEST(Sort, IncomparableElementsLeaveTheArrayAlone) {
   Value c = t.arr({t.str("a"), T::i(1)});
   EXPECT_EQ(t.fails("sort", {c}), "cannot compare string with int");
   EXPECT_EQ(t.fails("sort", {t.map({})}), "bad argument #1 to 'sort' (array expected, got map)");
-  EXPECT_EQ(t.fails("sort", {a, T::i(1)}), "bad argument #2 to 'sort' (function expected, got int)");
+  EXPECT_EQ(t.fails("sort", {a, T::i(1)}),
+            "bad argument #2 to 'sort' (function expected, got int)");
 }
 
 TEST(Sort, NaNDoesNotBreakIt) {
@@ -96,7 +105,8 @@ TEST(Sort, ComparatorIsStable) {
   Less l;
   Value cmp = comparator(t, &l);
   std::vector<Value> items;
-  for (int i = 0; i < 300; ++i) items.push_back(t.map({{t.str("k"), T::i(i % 7)}, {t.str("id"), T::i(i)}}));
+  for (int i = 0; i < 300; ++i)
+    items.push_back(t.map({{t.str("k"), T::i(i % 7)}, {t.str("id"), T::i(i)}}));
   Value a = t.arr({});
   for (Value v : items) ASSERT_TRUE(array_push(*t, a.as_array(), v));
   t.ok("sort", {a, cmp});
@@ -124,7 +134,8 @@ TEST(Sort, ComparatorErrorLeavesTheArrayUnchanged) {
   EXPECT_EQ(t.show(a), before);
   // Caught by pcall like any error.
   l.calls = 0;
-  EXPECT_EQ(t.text("pcall", {t.global("sort"), a, cmp}), "{\"ok\": false, \"error\": \"comparator gave up\"}");
+  EXPECT_EQ(t.text("pcall", {t.global("sort"), a, cmp}),
+            "{\"ok\": false, \"error\": \"comparator gave up\"}");
 }
 
 TEST(Sort, InconsistentComparatorsGiveAPermutation) {
@@ -150,7 +161,8 @@ TEST(Sort, ComparatorThatResizesTheArray) {
   l.mode = Less::kShrink;
   Value cmp = comparator(t, &l);
   Value a = t.arr({});
-  for (int i = 0; i < 100; ++i) ASSERT_TRUE(array_push(*t, a.as_array(), t.str("s" + std::to_string(i))));
+  for (int i = 0; i < 100; ++i)
+    ASSERT_TRUE(array_push(*t, a.as_array(), t.str("s" + std::to_string(i))));
   ASSERT_TRUE(t->set_global("victim", a));
   EXPECT_EQ(t.fails("sort", {a, cmp}), "sort: the array was resized during sorting");
   t->collect();  // the elements the array lost were only in sort's buffer: no dangling

@@ -26,7 +26,8 @@ TEST(StringLib, Sub) {
   big[50] = 'y';
   EXPECT_EQ(t.text("string.sub", {t.str(big), T::i(50), T::i(51)}), "y");
   EXPECT_EQ(t.text("string.sub", {t.str(big), T::i(1), T::i(99)}), big.substr(1, 98));
-  EXPECT_EQ(t.fails("string.sub", {s}), "bad argument #2 to 'string.sub' (int expected, got no value)");
+  EXPECT_EQ(t.fails("string.sub", {s}),
+            "bad argument #2 to 'string.sub' (int expected, got no value)");
   EXPECT_EQ(t.fails("string.sub", {T::i(1), T::i(0)}),
             "bad argument #1 to 'string.sub' (string expected, got int)");
 }
@@ -42,7 +43,8 @@ TEST(StringLib, Find) {
   EXPECT_EQ(t.text("string.find", {s, t.str("")}), "0");
   EXPECT_EQ(t.text("string.find", {s, t.str(""), T::i(11)}), "11");
   EXPECT_EQ(t.text("string.find", {s, t.str("."), T::i(0)}), "nil");  // plain text, no patterns
-  EXPECT_EQ(t.fails("string.find", {s}), "bad argument #2 to 'string.find' (string expected, got no value)");
+  EXPECT_EQ(t.fails("string.find", {s}),
+            "bad argument #2 to 'string.find' (string expected, got no value)");
 }
 
 TEST(StringLib, CaseRepByteChar) {
@@ -56,7 +58,8 @@ TEST(StringLib, CaseRepByteChar) {
   EXPECT_EQ(t.text("string.rep", {t.str("ab"), T::i(-2)}), "");
   EXPECT_EQ(t.text("string.rep", {t.str(""), T::i(1000000)}), "");
   EXPECT_EQ(t.ok("string.rep", {t.str("xyz"), T::i(100001)}).as_string()->size(), 300003u);
-  EXPECT_EQ(t.fails("string.rep", {t.str("ab"), T::i(INT64_MAX)}), "string.rep: resulting string too large");
+  EXPECT_EQ(t.fails("string.rep", {t.str("ab"), T::i(INT64_MAX)}),
+            "string.rep: resulting string too large");
   EXPECT_EQ(t.text("string.byte", {t.str("A")}), "65");
   EXPECT_EQ(t.text("string.byte", {t.str("abc"), T::i(2)}), "99");
   EXPECT_EQ(t.text("string.byte", {t.str("abc"), T::i(-1)}), "99");
@@ -66,8 +69,10 @@ TEST(StringLib, CaseRepByteChar) {
   EXPECT_EQ(t.text("string.char", {T::i(72), T::i(105)}), "Hi");
   EXPECT_EQ(t.text("string.char", {}), "");
   EXPECT_EQ(t.ok("string.char", {T::i(0)}).as_string()->size(), 1u);
-  EXPECT_EQ(t.fails("string.char", {T::i(256)}), "bad argument #1 to 'string.char' (value out of range)");
-  EXPECT_EQ(t.fails("string.char", {T::i(65), T::i(-1)}), "bad argument #2 to 'string.char' (value out of range)");
+  EXPECT_EQ(t.fails("string.char", {T::i(256)}),
+            "bad argument #1 to 'string.char' (value out of range)");
+  EXPECT_EQ(t.fails("string.char", {T::i(65), T::i(-1)}),
+            "bad argument #2 to 'string.char' (value out of range)");
 }
 
 TEST(StringLib, SplitJoin) {
@@ -79,12 +84,15 @@ TEST(StringLib, SplitJoin) {
   EXPECT_EQ(t.text("string.split", {t.str("a::b::c"), t.str("::")}), "[\"a\", \"b\", \"c\"]");
   EXPECT_EQ(t.text("string.split", {t.str("abc"), t.str("")}), "[\"a\", \"b\", \"c\"]");
   EXPECT_EQ(t.text("string.split", {t.str(""), t.str("")}), "[]");
-  EXPECT_EQ(t.text("string.join", {t.arr({t.str("a"), T::i(1), T::f(2.5)}), t.str(", ")}), "a, 1, 2.5");
+  EXPECT_EQ(t.text("string.join", {t.arr({t.str("a"), T::i(1), T::f(2.5)}), t.str(", ")}),
+            "a, 1, 2.5");
   EXPECT_EQ(t.text("string.join", {t.arr({t.str("a"), t.str("b")})}), "ab");
   EXPECT_EQ(t.text("string.join", {t.arr({}), t.str("-")}), "");
-  EXPECT_EQ(t.fails("string.join", {t.arr({t.str("a"), T::b(true)}), t.str(",")}),
-            "bad argument #1 to 'string.join' (element 1 is a bool; join takes strings and numbers)");
-  EXPECT_EQ(t.fails("string.join", {t.str("a")}), "bad argument #1 to 'string.join' (array expected, got string)");
+  EXPECT_EQ(
+      t.fails("string.join", {t.arr({t.str("a"), T::b(true)}), t.str(",")}),
+      "bad argument #1 to 'string.join' (element 1 is a bool; join takes strings and numbers)");
+  EXPECT_EQ(t.fails("string.join", {t.str("a")}),
+            "bad argument #1 to 'string.join' (array expected, got string)");
   // A round trip on a big input.
   std::string text;
   for (int i = 0; i < 5000; ++i) text += (i ? "," : "") + std::to_string(i * i);
@@ -116,13 +124,14 @@ std::string c_format(const char* fmt, A... args) {
 TEST(StringLib, FormatIntegers) {
   T t;
   auto fmt = [&](const char* f, int64_t v) { return t.text("string.format", {t.str(f), T::i(v)}); };
-  for (const char* f : {"%d", "%i", "%5d", "%-5d|", "%05d", "%+d", "% d", "%.3d", "%8.3d", "%-8.3d|",
-                        "%x", "%X", "%#x", "%#X", "%o", "%#o", "%08x", "%.0d"}) {
+  for (const char* f : {"%d", "%i", "%5d", "%-5d|", "%05d", "%+d", "% d", "%.3d", "%8.3d",
+                        "%-8.3d|", "%x", "%X", "%#x", "%#X", "%o", "%#o", "%08x", "%.0d"}) {
     for (int64_t v : {int64_t{0}, int64_t{42}, int64_t{-42}, int64_t{123456789}}) {
       if (std::string(f).find_first_of("xXo") != std::string::npos) {
         if (v < 0) continue;
         std::string ll = std::string(f).insert(std::string(f).size() - 1, "ll");
-        EXPECT_EQ(fmt(f, v), c_format(ll.c_str(), static_cast<unsigned long long>(v))) << f << " " << v;
+        EXPECT_EQ(fmt(f, v), c_format(ll.c_str(), static_cast<unsigned long long>(v)))
+            << f << " " << v;
       } else {
         std::string ll = std::string(f);
         size_t conv = ll.find_first_of("di");
@@ -146,9 +155,11 @@ TEST(StringLib, FormatIntegers) {
 TEST(StringLib, FormatFloats) {
   T t;
   auto fmt = [&](const char* f, double v) { return t.text("string.format", {t.str(f), T::f(v)}); };
-  for (const char* f : {"%f", "%.2f", "%10.3f", "%-10.3f|", "%010.3f", "%+.1f", "% .1f", "%.0f", "%#.0f",
-                        "%e", "%.3e", "%E", "%12.4e", "%g", "%.3g", "%G", "%10g", "%.0g", "%.10g", "%F"}) {
-    for (double v : {0.0, -0.0, 1.0, -2.5, 3.14159265358979, 1e-5, 123456789.125, 1e100, 0.5, 2.5, 1e21}) {
+  for (const char* f :
+       {"%f",   "%.2f", "%10.3f", "%-10.3f|", "%010.3f", "%+.1f", "% .1f", "%.0f", "%#.0f", "%e",
+        "%.3e", "%E",   "%12.4e", "%g",       "%.3g",    "%G",    "%10g",  "%.0g", "%.10g", "%F"}) {
+    for (double v :
+         {0.0, -0.0, 1.0, -2.5, 3.14159265358979, 1e-5, 123456789.125, 1e100, 0.5, 2.5, 1e21}) {
       EXPECT_EQ(fmt(f, v), c_format(f, v)) << f << " " << v;
     }
     for (double v : {INFINITY, -INFINITY}) EXPECT_EQ(fmt(f, v), c_format(f, v)) << f << " " << v;
@@ -162,8 +173,9 @@ TEST(StringLib, FormatFloats) {
 TEST(StringLib, FormatStringsAndErrors) {
   T t;
   EXPECT_EQ(t.text("string.format", {t.str("%s and %s"), t.str("this"), T::i(3)}), "this and 3");
-  EXPECT_EQ(t.text("string.format", {t.str("[%5s|%-5s|%.2s]"), t.str("ab"), t.str("cd"), t.str("xyz")}),
-            "[   ab|cd   |xy]");
+  EXPECT_EQ(
+      t.text("string.format", {t.str("[%5s|%-5s|%.2s]"), t.str("ab"), t.str("cd"), t.str("xyz")}),
+      "[   ab|cd   |xy]");
   EXPECT_EQ(t.text("string.format", {t.str("%s"), t.arr({t.str("q"), T::f(1)})}), "[\"q\", 1.0]");
   EXPECT_EQ(t.text("string.format", {t.str("%s"), Value()}), "nil");
   EXPECT_EQ(t.text("string.format", {t.str("100%% sure")}), "100% sure");
@@ -171,11 +183,16 @@ TEST(StringLib, FormatStringsAndErrors) {
   EXPECT_EQ(t.text("string.format", {t.str("%d"), T::i(1), T::i(2)}), "1");  // extras ignored
   EXPECT_EQ(t.fails("string.format", {t.str("%s")}),
             "bad argument #2 to 'string.format' (value expected, got no value)");
-  EXPECT_EQ(t.fails("string.format", {t.str("%y"), T::i(1)}), "invalid conversion '%y' to 'string.format'");
-  EXPECT_EQ(t.fails("string.format", {t.str("abc %")}), "invalid conversion '%' to 'string.format'");
-  EXPECT_EQ(t.fails("string.format", {t.str("%123d"), T::i(1)}), "invalid conversion '%123d' to 'string.format'");
-  EXPECT_EQ(t.fails("string.format", {t.str("%#g"), T::f(1)}), "invalid conversion '%#g' to 'string.format'");
-  EXPECT_EQ(t.fails("string.format", {}), "bad argument #1 to 'string.format' (string expected, got no value)");
+  EXPECT_EQ(t.fails("string.format", {t.str("%y"), T::i(1)}),
+            "invalid conversion '%y' to 'string.format'");
+  EXPECT_EQ(t.fails("string.format", {t.str("abc %")}),
+            "invalid conversion '%' to 'string.format'");
+  EXPECT_EQ(t.fails("string.format", {t.str("%123d"), T::i(1)}),
+            "invalid conversion '%123d' to 'string.format'");
+  EXPECT_EQ(t.fails("string.format", {t.str("%#g"), T::f(1)}),
+            "invalid conversion '%#g' to 'string.format'");
+  EXPECT_EQ(t.fails("string.format", {}),
+            "bad argument #1 to 'string.format' (string expected, got no value)");
 }
 
 }  // namespace

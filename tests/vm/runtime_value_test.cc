@@ -159,7 +159,8 @@ TEST(Value, ArithmeticErrors) {
   EXPECT_FALSE(arith(*t, ArithOp::kAdd, t.str("a"), Value::integer(1), &r));
   EXPECT_EQ(t.error_text(), "bad operands for +: string and int (use .. to concatenate strings)");
   EXPECT_FALSE(arith(*t, ArithOp::kAdd, t.str("a"), t.str("b"), &r));
-  EXPECT_EQ(t.error_text(), "bad operands for +: string and string (use .. to concatenate strings)");
+  EXPECT_EQ(t.error_text(),
+            "bad operands for +: string and string (use .. to concatenate strings)");
   EXPECT_FALSE(arith(*t, ArithOp::kSub, t.map({}), Value::integer(1), &r));
   EXPECT_EQ(t.error_text(), "bad operands for -: map and int (numbers expected)");
   EXPECT_FALSE(arith(*t, ArithOp::kPow, Value(), Value::number(1), &r));
@@ -177,9 +178,9 @@ TEST(Value, Concat) {
   };
   EXPECT_EQ(cat({t.str("a"), t.str("b")}), "ab");
   EXPECT_EQ(cat({t.str("n="), Value::integer(-3)}), "n=-3");
-  EXPECT_EQ(cat({Value::number(3.0), t.str("|"), Value::number(0.1), t.str("|"),
-                 Value::number(1e100)}),
-            "3.0|0.1|1e+100");
+  EXPECT_EQ(
+      cat({Value::number(3.0), t.str("|"), Value::number(0.1), t.str("|"), Value::number(1e100)}),
+      "3.0|0.1|1e+100");
   EXPECT_EQ(cat({}), "");
   std::string big(100, 'z');
   EXPECT_EQ(cat({t.str(big), Value::integer(1)}), big + "1");
