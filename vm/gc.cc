@@ -116,11 +116,6 @@ size_t map_store_bytes(uint32_t cap) {
   return size_t(cap) * sizeof(MapEntry) + (cap > kMapLinear ? size_t(cap) * 2 * 4 : 0);
 }
 
-size_t proto_block_bytes(const Proto* p) {
-  return size_t(p->ncode) * 4 * (p->lines ? 2 : 1) + size_t(p->nconsts) * sizeof(Value) +
-         size_t(p->nprotos) * sizeof(Proto*) + size_t(p->nupvals) * sizeof(UpvalDesc);
-}
-
 void Runtime::free_object(Obj* o) {
   --objects_;
   switch (o->type) {
@@ -143,7 +138,7 @@ void Runtime::free_object(Obj* o) {
     }
     case kClosure: {
       auto* c = static_cast<Closure*>(o);
-      free(c, sizeof(Closure) + size_t(c->nupvals()) * sizeof(Upvalue*));
+      free(c, closure_bytes(c->nupvals()));
       return;
     }
     case kUpvalue:
@@ -151,7 +146,8 @@ void Runtime::free_object(Obj* o) {
       return;
     case kProto: {
       auto* p = static_cast<Proto*>(o);
-      free(p->consts, proto_block_bytes(p));  // the block starts with the constants
+      free(p->consts, proto_block_bytes(p->ncode, p->nconsts, p->nprotos, p->nupvals,
+                                        p->lines));  // the block starts with the constants
       free(p, sizeof(Proto));
       return;
     }

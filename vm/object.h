@@ -151,6 +151,19 @@ struct Native : Obj {
   Obj* gclist;
 };
 
+// The sizes of blocks with variable parts (pointer arrays: sizeof of a pointer on purpose).
+inline size_t closure_bytes(uint32_t nupvals) {
+  return sizeof(Closure) +
+         size_t(nupvals) * sizeof(Upvalue*);  // NOLINT(bugprone-sizeof-expression)
+}
+// A proto's one block: constants, nested protos, code, lines, upvalue descriptions.
+inline size_t proto_block_bytes(uint32_t ncode, uint32_t nconsts, uint32_t nprotos,
+                                uint32_t nupvals, bool lines) {
+  return size_t(nconsts) * sizeof(Value) +
+         size_t(nprotos) * sizeof(Proto*) +  // NOLINT(bugprone-sizeof-expression)
+         size_t(ncode) * 4 * (lines ? 2 : 1) + size_t(nupvals) * sizeof(UpvalDesc);
+}
+
 // The sizes docs/VM.md quotes.
 static_assert(sizeof(String) == 24 && sizeof(Array) == 40 && sizeof(Map) == 48 &&
               sizeof(Upvalue) == 40 && sizeof(Closure) == 32 && sizeof(Native) == 64 &&

@@ -53,12 +53,12 @@ void Runtime::destroy(Runtime* rt) {
 }
 
 bool Runtime::init() {
-  strtab_ = static_cast<String**>(
-      raw_alloc(kInitialStrtab * sizeof(String*), HAK_SITE("vm.strtab"), false));
+  strtab_ =
+      static_cast<String**>(raw_alloc(strtab_bytes(kInitialStrtab), HAK_SITE("vm.strtab"), false));
   stack =
       static_cast<Value*>(raw_alloc(kInitialStack * sizeof(Value), HAK_SITE("vm.stack"), false));
   if (!strtab_ || !stack) return false;
-  std::memset(strtab_, 0, kInitialStrtab * sizeof(String*));
+  std::memset(strtab_, 0, strtab_bytes(kInitialStrtab));
   strtab_size_ = kInitialStrtab;
   for (size_t i = 0; i < kInitialStack; ++i) stack[i] = Value();
   top = stack;
@@ -76,7 +76,7 @@ Runtime::~Runtime() {
     all_ = o->next;
     free_object(o);  // strings need not leave the table: it goes next
   }
-  free(strtab_, strtab_size_ * sizeof(String*));
+  free(strtab_, strtab_bytes(strtab_size_));
   free(stack, static_cast<size_t>(stack_end - stack) * sizeof(Value));
 }
 
@@ -136,13 +136,10 @@ Proto* Runtime::new_proto() {
   return p;
 }
 
-size_t proto_block_bytes(const Proto* p);
-
 bool Runtime::proto_reserve(Proto* p, uint32_t ncode, uint32_t nconsts, uint32_t nprotos,
                             uint32_t nupvals, bool lines) {
   // One block, by alignment: constants, nested protos, code, lines, upvalue descriptions.
-  size_t bytes = size_t(nconsts) * sizeof(Value) + size_t(nprotos) * sizeof(Proto*) +
-                 size_t(ncode) * 4 * (lines ? 2 : 1) + size_t(nupvals) * sizeof(UpvalDesc);
+  size_t bytes = proto_block_bytes(ncode, nconsts, nprotos, nupvals, lines);
   if (bytes == 0) return true;
   Local keep(*this, Value::object(p, kProto));
   auto* b = static_cast<char*>(alloc(bytes, HAK_SITE("vm.proto")));
@@ -161,8 +158,8 @@ bool Runtime::proto_reserve(Proto* p, uint32_t ncode, uint32_t nconsts, uint32_t
 }
 
 Closure* Runtime::new_closure(Proto* p, uint32_t nupvals) {
-  auto* c = static_cast<Closure*>(alloc_object(sizeof(Closure) + size_t(nupvals) * sizeof(Upvalue*),
-                                               kClosure, HAK_SITE("vm.closure")));
+  auto* c =
+      static_cast<Closure*>(alloc_object(closure_bytes(nupvals), kClosure, HAK_SITE("vm.closure")));
   if (!c) return nullptr;
   c->extra = nupvals;
   c->proto = p;

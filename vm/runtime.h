@@ -283,6 +283,9 @@ class Runtime {
   String* intern(std::string_view s, uint32_t h);
   void strtab_remove(String* s);
   void strtab_grow();
+  static size_t strtab_bytes(uint32_t n) {
+    return n * sizeof(String*);  // NOLINT(bugprone-sizeof-expression): an array of pointers
+  }
 
   RuntimeOptions opt_;
   OutputFn output_;

@@ -72,9 +72,9 @@ uint32_t Runtime::hash_long(String* s) {
 
 void Runtime::strtab_grow() {
   uint32_t size = strtab_size_ * 2;
-  auto* t = static_cast<String**>(raw_alloc(size * sizeof(String*), HAK_SITE("vm.strtab"), false));
+  auto* t = static_cast<String**>(raw_alloc(strtab_bytes(size), HAK_SITE("vm.strtab"), false));
   if (!t) return;  // longer chains, still correct
-  std::memset(t, 0, size * sizeof(String*));
+  std::memset(t, 0, strtab_bytes(size));
   for (uint32_t i = 0; i < strtab_size_; ++i) {
     for (String* s = strtab_[i]; s;) {
       String* next = s->hnext;
@@ -84,7 +84,7 @@ void Runtime::strtab_grow() {
       s = next;
     }
   }
-  free(strtab_, strtab_size_ * sizeof(String*));
+  free(strtab_, strtab_bytes(strtab_size_));
   strtab_ = t;
   strtab_size_ = size;
 }
