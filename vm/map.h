@@ -21,6 +21,19 @@ size_t map_store_bytes(uint32_t cap);
 // its key.
 int32_t map_find(Runtime& rt, const Map* m, Value key);
 
+// map_find for a string key (the interpreter's m.name): in a small map an interned key is
+// found by comparing pointers, without hashing.
+inline int32_t map_find_str(Runtime& rt, const Map* m, String* key) {
+  if (key->is_short() && m->cap <= kMapLinear) {
+    auto bits = reinterpret_cast<uint64_t>(key);
+    for (uint32_t i = 0; i < m->used; ++i)
+      if (m->entries[i].key_bits == bits && m->entries[i].key_tag == kString)
+        return static_cast<int32_t>(i);
+    return -1;
+  }
+  return map_find(rt, m, Value::string(key));
+}
+
 inline bool map_get(Runtime& rt, const Map* m, Value key, Value* out) {
   int32_t i = map_find(rt, m, key);
   if (i < 0) return false;

@@ -8,6 +8,7 @@ namespace hako::vm {
 namespace {
 
 using testing::TestRuntime;
+Value T(int64_t i) { return Value::integer(i); }
 
 TEST(Strings, ShortStringsAreInterned) {
   TestRuntime t;
@@ -197,6 +198,28 @@ TEST(Map, DeleteDuringIteration) {
   }
   EXPECT_EQ(visited, 25);
   EXPECT_EQ(mp->count, 0u);
+}
+
+TEST(Map, FindByStringKey) {
+  TestRuntime t;
+  std::string long_key(60, 'L');
+  for (int n : {3, 50}) {  // linear and indexed
+    Value m = t.map({});
+    for (int i = 0; i < n; ++i)
+      ASSERT_TRUE(map_set(*t, m.as_map(), t.str("f" + std::to_string(i)), T(i)));
+    ASSERT_TRUE(map_set(*t, m.as_map(), t.str(long_key), T(-1)));
+    ASSERT_TRUE(map_set(*t, m.as_map(), T(7), T(-7)));
+    for (int i = 0; i < n; ++i) {
+      int32_t pos = map_find_str(*t, m.as_map(), t.str("f" + std::to_string(i)).as_string());
+      ASSERT_GE(pos, 0);
+      EXPECT_EQ(m.as_map()->entries[pos].value.i, i);
+    }
+    int32_t pos = map_find_str(*t, m.as_map(), t.str(long_key).as_string());  // another object
+    ASSERT_GE(pos, 0);
+    EXPECT_EQ(m.as_map()->entries[pos].value.i, -1);
+    EXPECT_EQ(map_find_str(*t, m.as_map(), t.str("7").as_string()), -1);
+    EXPECT_EQ(map_find_str(*t, m.as_map(), t.str("nope").as_string()), -1);
+  }
 }
 
 TEST(Map, ReserveAndLiteralSizes) {
