@@ -2,6 +2,7 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -78,6 +79,12 @@ Runtime::~Runtime() {
   }
   free(strtab_, strtab_bytes(strtab_size_));
   free(stack, static_cast<size_t>(stack_end - stack) * sizeof(Value));
+#if defined(HAK_DEBUG) && HAK_DEBUG
+  if (bytes_ != 0) {  // an allocation counted but never freed (or freed with a wrong size)
+    std::fprintf(stderr, "hako: runtime destroyed with %zu heap bytes unaccounted for\n", bytes_);
+    std::abort();
+  }
+#endif
 }
 
 // ---- Objects ------------------------------------------------------------------------------
