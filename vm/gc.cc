@@ -66,11 +66,10 @@ void* Runtime::realloc(void* p, size_t old_n, size_t n, hak_site_t site) {
     free(p, old_n);
     return nullptr;
   }
-  if (n <= old_n) {  // shrinking cannot fail: hakmem keeps the block or moves it
+  if (n <= old_n) {  // shrinking never fails: if hakmem cannot move it, the block stays
     void* q = hak_realloc_at(p, n, site);
-    if (!q) return p;  // keep the larger block; the caller sees success
-    bytes_ -= old_n - n;
-    return q;
+    bytes_ -= old_n - n;  // counted at the size the caller will free it with
+    return q ? q : p;
   }
   bool may_collect = !collecting_;
   if (may_collect) check_gc();
@@ -281,6 +280,7 @@ GcStats Runtime::gc_stats() const {
 // ---- ValueBuffer ------------------------------------------------------------------------
 
 ValueBuffer::~ValueBuffer() {
+  HAKO_VM_ASSERT(rt_.roots == &link_);
   rt_.roots = link_.prev;
   rt_.free(link_.values, cap_ * sizeof(Value));
 }

@@ -26,6 +26,11 @@ const char* const kNameText[] = {
 
 }  // namespace
 
+void assert_failed(const char* what, const char* file, int line) {
+  std::fprintf(stderr, "hako: %s:%d: assertion failed: %s\n", file, line, what);
+  std::abort();
+}
+
 // ---- Life ---------------------------------------------------------------------------------
 
 Runtime::Runtime(const RuntimeOptions& opt)
@@ -288,6 +293,7 @@ bool Runtime::grow_stack_keep(Value v) {
 }
 
 bool Runtime::call(uint32_t func_slot, uint32_t nargs, Value* ret) {
+  HAKO_VM_ASSERT(top_index() == func_slot + 1 + nargs);
   Value r;
   bool ok;
   if (c_depth_ >= opt_.max_native_depth) {

@@ -24,7 +24,16 @@
 #include "hakmem.h"
 #include "vm/object.h"
 
+// Cheap invariant checks in debug and sanitizer builds (HAK_DEBUG >= 1).
+#if defined(HAK_DEBUG) && HAK_DEBUG
+#define HAKO_VM_ASSERT(c) ((c) ? (void)0 : hako::vm::assert_failed(#c, __FILE__, __LINE__))
+#else
+#define HAKO_VM_ASSERT(c) ((void)0)
+#endif
+
 namespace hako::vm {
+
+[[noreturn]] void assert_failed(const char* what, const char* file, int line);
 
 using OutputFn = void (*)(void* ud, const char* data, size_t size);
 
@@ -330,7 +339,10 @@ class Local {
   explicit Local(Runtime& rt, Value v = Value()) : rt_(rt), link_{rt.roots, &v_, 1}, v_(v) {
     rt.roots = &link_;
   }
-  ~Local() { rt_.roots = link_.prev; }
+  ~Local() {
+    HAKO_VM_ASSERT(rt_.roots == &link_);  // Locals and ValueBuffers nest
+    rt_.roots = link_.prev;
+  }
   Local(const Local&) = delete;
   Local& operator=(const Local&) = delete;
   Value get() const { return v_; }

@@ -126,6 +126,7 @@ String* Runtime::new_string(std::string_view text) {
 }
 
 String* Runtime::new_long_string(size_t n) {
+  HAKO_VM_ASSERT(n > kShortString);  // short strings must be interned: new_string
   if (n > (SIZE_MAX >> 2)) {
     oom();
     return nullptr;
