@@ -271,6 +271,61 @@ void Runtime::collect() {
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
           .count());
   collecting_ = false;
+#if defined(HAK_DEBUG) && HAK_DEBUG >= 2
+  if (const char* why = verify_heap()) assert_failed(why, __FILE__, __LINE__);
+#endif
+}
+
+const char* Runtime::verify_heap() {
+  size_t objects = 0, short_strings = 0;
+  for (Obj* o = all_; o; o = o->next, ++objects) {
+    if (o->marked) return "an object is still marked after a collection";
+    switch (o->type) {
+      case kString: {
+        auto* s = static_cast<String*>(o);
+        if (s->data()[s->size()] != '\0') return "a string lost its NUL terminator";
+        if (!s->is_short()) break;
+        ++short_strings;
+        if (s->extra != hash_bytes(s->data(), s->size())) return "a short string's hash is wrong";
+        String* b = strtab_[s->extra & (strtab_size_ - 1)];
+        while (b && b != s) b = b->hnext;
+        if (!b) return "a short string is missing from the string table";
+        break;
+      }
+      case kArray: {
+        auto* a = static_cast<Array*>(o);
+        if (a->len > a->cap || (a->cap && !a->items)) return "an array's length exceeds its store";
+        break;
+      }
+      case kMap: {
+        auto* m = static_cast<Map*>(o);
+        if (m->used > m->cap) return "a map used more entries than it has";
+        uint32_t live = 0;
+        for (uint32_t i = 0; i < m->used; ++i) {
+          if (!m->entries[i].live()) continue;
+          ++live;
+          if (map_find(*this, m, m->entries[i].key()) != static_cast<int32_t>(i))
+            return "a map cannot find one of its keys";
+        }
+        if (live != m->count) return "a map's count is wrong";
+        break;
+      }
+      case kClosure:
+      case kNative:
+      case kUpvalue:
+      case kProto:
+        break;
+      default:
+        return "an object has an unknown type";
+    }
+  }
+  if (objects != objects_) return "the object count is wrong";
+  if (short_strings != strtab_count_) return "the string table's count is wrong";
+  for (Upvalue* u = open_upvalues_; u; u = u->next_open) {
+    if (u->v < stack || u->v >= stack_end) return "an open upvalue points outside the stack";
+    if (u->next_open && u->next_open->v >= u->v) return "the open upvalues are out of order";
+  }
+  return nullptr;
 }
 
 GcStats Runtime::gc_stats() const {

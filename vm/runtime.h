@@ -256,6 +256,10 @@ class Runtime {
     root_hook_ = hook;
     root_hook_ud_ = ud;
   }
+  // An expensive walk over the heap's invariants (object types, string table, map counts
+  // and indexes, open upvalues); nullptr when all hold, else what is wrong. Debug builds
+  // (HAK_DEBUG >= 2) run it after every collection.
+  const char* verify_heap();
   // For root hooks.
   void mark_value(Value v) {
     if (v.is_object()) mark_object(v.o);

@@ -164,6 +164,26 @@ TEST(Gc, StressWorkloadThroughBuiltins) {
             "alpha+beta++gamma+delta-delta-delta-delta-delta-delta");
   EXPECT_EQ(t.text("gc.stats").substr(0, 14), "{\"heap_bytes\":");
   EXPECT_GT(t->gc_stats().cycles, 100u);
+  EXPECT_EQ(t->verify_heap(), nullptr);
+}
+
+TEST(Gc, HeapInvariantsHoldAfterWork) {
+  TestRuntime t;
+  EXPECT_EQ(t->verify_heap(), nullptr);
+  Value m = t.map({});
+  Value old;
+  for (int i = 0; i < 3000; ++i) {
+    ASSERT_TRUE(map_set(*t, m.as_map(), t.str("k" + std::to_string(i % 700)), Value::integer(i)));
+    if (i % 3 == 0) map_delete(*t, m.as_map(), t.str("k" + std::to_string(i % 500)), &old);
+    if (i % 500 == 0) t->collect();
+  }
+  t.ok("json.parse", {t.str("[{\"a\": 1, \"b\": [2, 3]}, \"x\"]")});
+  t->collect();
+  EXPECT_EQ(t->verify_heap(), nullptr);
+  // A broken invariant is found.
+  m.as_map()->count++;
+  EXPECT_STREQ(t->verify_heap(), "a map's count is wrong");
+  m.as_map()->count--;
 }
 
 TEST(Gc, DeadStackSlotsAreCleared) {
