@@ -360,6 +360,11 @@ bool Runtime::register_native(Map* into, const char* prefix, const char* name, N
   return k && map_set(*this, into, Value::string(k), Value::native(n));
 }
 
+void Runtime::set_output(OutputFn fn, void* ud) {
+  output_ = fn ? fn : write_stdout;
+  output_ud_ = ud;
+}
+
 // ---- Args ---------------------------------------------------------------------------------
 
 std::string_view Args::name() const {

@@ -237,6 +237,7 @@ class Runtime {
 
   // ---- Output (print).
   void write(std::string_view s) { output_(output_ud_, s.data(), s.size()); }
+  void set_output(OutputFn fn, void* ud);  // nullptr: stdout
 
   // ---- The work budget: the interpreter charges one unit per instruction, builtins charge
   // for their work (docs/VM.md), and an exhausted budget is an error pcall cannot catch.

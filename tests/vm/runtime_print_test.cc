@@ -104,6 +104,12 @@ TEST(Print, PrintJoinsWithTabs) {
   t.ok("print", {t.str("a"), Value::integer(1), Value(), Value::number(1.0), t.arr({t.str("s")})});
   t.ok("print");
   EXPECT_EQ(t.out, "a\t1\tnil\t1.0\t[\"s\"]\n\n");
+  std::string other;
+  t->set_output(
+      [](void* ud, const char* d, size_t n) { static_cast<std::string*>(ud)->append(d, n); },
+      &other);
+  t.ok("print", {t.str("elsewhere")});
+  EXPECT_EQ(other, "elsewhere\n");
 }
 
 TEST(Print, ClosureNames) {
