@@ -2,11 +2,12 @@
 """Runs the sample programs at their small size and compares with the goldens.
 
   samples/check.py                  Lua twins (lua5.4) against tests/golden/samples
-  samples/check.py --hako CMD...    Hako twins, run as `CMD... NAME.hako SIZE`
+  samples/check.py --hako "CMD"     Hako twins, run as `CMD samples/NAME.hako SIZE`
+                                    (CMD is split like a shell command line)
   samples/check.py --update         rewrite the goldens from the Lua twins
-  samples/check.py --bench [--hako CMD...]
+  samples/check.py --bench [--hako "CMD"]
                                     run at the bench size, print wall times
-  samples/check.py NAME...          only these programs (any mode)
+  samples/check.py ... NAME...      only these programs (any mode)
 
 Sizes come from samples/sizes.txt. The goldens are made by the Lua twins, so
 they are verified twice: by Lua here, by the Hako VM later. Ends with the
@@ -14,6 +15,7 @@ line "N passed, N failed"; exits 1 on a failure, 77 when lua5.4 is missing.
 """
 import argparse
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -37,7 +39,7 @@ def read_sizes():
 
 def command(args, name, size, extra, scratch):
     if args.hako:
-        cmd = list(args.hako) + [os.path.join(HERE, name + ".hako")]
+        cmd = shlex.split(args.hako) + [os.path.join(HERE, name + ".hako")]
     else:
         cmd = ["lua5.4", os.path.join(HERE, name + ".lua")]
     cmd.append(size)
@@ -47,8 +49,8 @@ def command(args, name, size, extra, scratch):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--hako", nargs="+", metavar="CMD",
-                    help="run the Hako twins with this command (put it last or before --)")
+    ap.add_argument("--hako", metavar="CMD",
+                    help="run the Hako twins with this command, e.g. 'build/release/hako run'")
     ap.add_argument("--update", action="store_true", help="rewrite the goldens (Lua only)")
     ap.add_argument("--bench", action="store_true", help="run at the bench size, print times")
     ap.add_argument("names", nargs="*", help="programs to run (default: all)")
