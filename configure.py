@@ -73,10 +73,14 @@ def python_with(module):
 
 
 class Dep:
-    def __init__(self, name, pkgs, check, required, needed_for):
+    def __init__(self, name, pkgs, check, required, needed_for, libs=''):
         self.name, self.pkgs, self.check = name, pkgs, check
         self.required, self.needed_for = required, needed_for
+        self.libs = libs  # link flags for the benchmark programs, when found
         self.found = None
+
+    def key(self):
+        return 'HAVE_' + ''.join(c if c.isalnum() else '_' for c in self.name).upper()
 
     def probe(self):
         self.found = self.check()
@@ -119,7 +123,7 @@ DEPS = [
     Dep('RapidJSON', ['rapidjson-dev'], lambda: have_file('/usr/include/rapidjson/document.h'),
         False, 'the RapidJSON peer'),
     Dep('simdjson', ['libsimdjson-dev'], lambda: have_file('/usr/include/simdjson.h'), False,
-        'the simdjson peer'),
+        'the simdjson peer', libs='-lsimdjson'),
     Dep('nlohmann-json', ['nlohmann-json3-dev'],
         lambda: have_file('/usr/include/nlohmann/json.hpp'), False, 'the nlohmann peer'),
     Dep('clang + libFuzzer', ['clang', 'libclang-rt-14-dev'],
@@ -371,9 +375,13 @@ def main():
 
     if os.path.exists('runtime/main.cc'):
         program('hako', ['runtime/main.cc'], 'hakort')
+    # Benchmarks link the peers that need a library, and see -DHAVE_<PEER>=1 for them.
+    peers = [d for d in DEPS if d.found and d.libs]
     for src in sorted(glob.glob('bench/*/*_bench.cc')):
         name = os.path.splitext(os.path.basename(src))[0]
-        program(f'bench/{name}', [src], 'hakort' if 'hakort' in lib_files else 'hakmem')
+        program(f'bench/{name}', [src], 'hakort',  # with every library below it
+                extra_libs=' '.join(d.libs for d in peers),
+                extra_cflags=' '.join(f'-D{d.key()}=1' for d in peers))
     for src in sorted(glob.glob('samples/embed/*.cc')):
         name = os.path.splitext(os.path.basename(src))[0]
         program(f'samples/{name}', [src], 'hakort')
@@ -450,8 +458,7 @@ def main():
     with open(os.path.join(builddir, 'config.env'), 'w') as f:
         f.write(f'BUILDDIR={builddir}\nMODE={args.mode}\nPLOT_PYTHON={plot_py}\n')
         for d in DEPS:
-            key = 'HAVE_' + ''.join(c if c.isalnum() else '_' for c in d.name).upper()
-            f.write(f'{key}={1 if d.found else 0}\n')
+            f.write(f'{d.key()}={1 if d.found else 0}\n')
     print(f'configure: wrote build.ninja ({args.mode}, {builddir}); next: ninja')
 
 

@@ -55,9 +55,9 @@ Token Lexer::next() {
       exp   = [eE] [+-]? [0-9]+;
       float = dec ("." [0-9]+ exp? | exp);
       ident = [a-zA-Z_] [a-zA-Z0-9_]*;
-      esc   = "\\" ([ntr0\\"'] | "x" [0-9a-fA-F]{2} | "u{" [0-9a-fA-F]{1,6} "}");
-      dstr  = "\"" ([^"\\\n\x00] | esc)* "\"";
-      sstr  = "'" ([^'\\\n\x00] | esc)* "'";
+      // Escapes are checked and decoded by decode_string(), which can say which one is bad.
+      dstr  = "\"" ([^"\\\n] | "\\" [^\n])* "\"";
+      sstr  = "'" ([^'\\\n] | "\\" [^\n])* "'";
 
       $ { return make(Tok::Eof, start, cur_); }
       [ \t\r]+ { continue; }
@@ -92,9 +92,8 @@ Token Lexer::next() {
       "." [0-9]  { return make(Tok::Error, start, cur_, "a float needs a digit before the point (write 0.5)"); }
 
       dstr | sstr { return make(Tok::String, start, cur_); }
-      ["'] ([^"'\\\n\x00] | esc)* "\\" { return make(Tok::Error, start, cur_, "unknown escape sequence"); }
-      ["'] { for (; cur_ < lim && *cur_ != '\n' && *cur_ != start[0]; ++cur_) {}
-             return make(Tok::Error, start, cur_, "unterminated string"); }
+      ["'] { for (; cur_ < lim && *cur_ != '\n'; ++cur_) {}
+             return make(Tok::Error, start, start + 1, "unterminated string"); }
 
       "+"  { return make(Tok::Plus, start, cur_); }
       "-"  { return make(Tok::Minus, start, cur_); }
@@ -129,6 +128,7 @@ Token Lexer::next() {
       ":"  { return make(Tok::Colon, start, cur_); }
       "."  { return make(Tok::Dot, start, cur_); }
       "?"  { return make(Tok::Question, start, cur_); }
+      [\x80-\xFF]+ { return make(Tok::Error, start, cur_, "unexpected non-ASCII text (outside strings and comments, source is ASCII)"); }
       *    { return make(Tok::Error, start, cur_, "unexpected character"); }
     */
   }

@@ -87,7 +87,7 @@ LargeBlock* bigcache_get(hak_site_t site, size_t map_size) {
     g_stats.misses++;
   }
   pthread_mutex_unlock(&g_lock);
-  if (lb && lb->map_size > map_size && lb->map_size - map_size >= (size_t{2} << 20) &&
+  if (lb && lb->map_size > map_size && lb->map_size - map_size >= (size_t{8} << 20) &&
       lb->map_size - map_size >= map_size) {
     // A much bigger mapping: keep it, but not the resident tail this request will not use
     // (a small surplus stays: trimming it costs faults when the block serves a bigger

@@ -99,16 +99,15 @@ enum : uint8_t {
   kPageInUse = 1,
   kPageInFull = 2,        // in the heap's full queue; remote frees go to Heap::delayed
   kPageTagged = 4,        // the site array is initialized (some block has a site)
-  kPageSampled = 8,       // holds sampled blocks: frees look them up (Page::samples of them)
-  kPageSampledMany = 16,  // more than sample_idx holds: every free looks in the table
-  kPageClean = 32,        // its slices were not resident when it was made
+  kPageSampledMany = 16,  // more sampled blocks than Page::sample_idx holds: every free
+                          // looks in the sample table (else the owner looks on collect)
 };
 
 // thread_free low bits.
 enum : uintptr_t { kTfNotify = 1, kTfMask = 1 };
 // xheap low bit: frees into this page need the slow path (it is full, tagged or sampled).
 enum : uintptr_t { kXSlow = 1 };
-constexpr uint8_t kSlowFlags = 2 | 4 | 8 | 16;  // kPageInFull | Tagged | Sampled | SampledMany
+constexpr uint8_t kSlowFlags = 2 | 4 | 16;  // kPageInFull | Tagged | SampledMany
 
 // A page descriptor. Lives in slice 0 of its segment, one per slice; for a page spanning
 // several slices, the descriptors after the first only give the distance to it.
@@ -133,7 +132,6 @@ struct alignas(64) Page {
   uint8_t size_class;
   uint16_t sample_idx[3];  // 1 + index of up to three sampled blocks (atomic)
   uint32_t samples;        // sampled blocks in the page (atomic updates)
-  uint32_t touched;        // blocks ever handed out (high-water mark; pages of blocks > 64 KiB)
   Page* next;              // page queue links
   Page* prev;
   uint16_t* sites;  // site id per block (after the blocks), see kPageTagged
@@ -232,7 +230,6 @@ struct LargeBlock {
   uint64_t freed_ns;
   uint32_t sampled;
   uint32_t flags;
-  uint32_t grown_pages;  // pages added when a cached block was grown for this allocation
 };
 static_assert(sizeof(LargeBlock) <= kOsPage, "large header fits in one OS page");
 
@@ -318,8 +315,7 @@ void collect_heap(Heap* h, bool force);
 void heap_drain_delayed(Heap* h);
 void heap_page_queue_remove(Heap* h, Page* pg);
 
-// A run of free slices; *clean says none of it is resident (new or purged memory).
-Page* segment_page_alloc(Heap* h, size_t slices, bool* clean);
+Page* segment_page_alloc(Heap* h, size_t slices);
 void segment_page_free(Heap* h, Page* pg);
 void heap_purge(Heap* h, bool force);
 void segments_release_all(Heap* h);
@@ -329,7 +325,6 @@ void segments_release_all(Heap* h);
 void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh = nullptr);
 hak_site_t large_site(hak_site_t site, void* ra);  // the site itself, or the implicit one
 bool large_is_fresh(void* p);  // a large block straight from mmap (reads as zeros)
-uint64_t large_fresh_pages(const LargeBlock* lb);  // pages of it that will fault in
 void large_free(LargeBlock* lb, void* p);
 void* large_realloc(LargeBlock* lb, void* p, size_t n, hak_site_t site);
 LargeBlock* large_of(uintptr_t u);
@@ -342,6 +337,7 @@ void bigcache_lock_reinit();
 void* os_map_aligned(size_t size, size_t alignment);
 void os_populate(void* p, size_t size);  // fault the pages in now
 void os_unmap(void* p, size_t size);
+bool os_write_all(int fd, const char* p, size_t n);  // all of it, through EINTR
 void os_purge(void* p, size_t size);
 void os_hugepage(void* p, size_t size, bool on);
 uint64_t now_ns();

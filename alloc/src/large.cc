@@ -107,14 +107,11 @@ void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh) {
     map_size = bigcache_round(need);
     if (pol.bigcache) lb = bigcache_get(site, map_size);
   }
-  uint64_t grown_pages = 0;
   if (lb && lb->map_size < map_size) {
     // A smaller cached block: move its pages into a mapping of the new size.
-    size_t old = lb->map_size;
     LargeBlock* nb = large_grow(lb, map_size);
     if (nb) {
       lb = nb;
-      grown_pages = (map_size - old) / kOsPage;
     } else {
       large_release(lb);
       lb = nullptr;
@@ -146,7 +143,6 @@ void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh) {
   set_header(lb, map_size, offset, n, site);
   lb->sampled = 0;
   lb->flags = flags;
-  lb->grown_pages = static_cast<uint32_t>(grown_pages);
   count_alloc(site, n, lb->size);
   if (g_mode != kModeOff) {
     if (SiteStats* s = site_stats(site)) {
@@ -156,12 +152,6 @@ void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh) {
     }
   }
   return lb->block;
-}
-
-uint64_t large_fresh_pages(const LargeBlock* lb) {
-  if (!(lb->flags & kLargeFresh) || (lb->flags & kLargePopulated)) return lb->grown_pages;
-  uint64_t pages = (lb->size + kOsPage - 1) / kOsPage;
-  return lb->flags & kLargeHuge ? (pages + 511) / 512 : pages;
 }
 
 bool large_is_fresh(void* p) {
@@ -177,14 +167,12 @@ void large_free(LargeBlock* lb, void* p) {
   uint32_t st = kLargeLive;
   if (!lb->state.compare_exchange_strong(st, kLargeFree, std::memory_order_acq_rel))
     fatal("free(): double free of %p (large block)", p);
-  uint64_t t0 = cycles();
   hak_site_t site = lb->site;
   count_free(site, lb->size);
   count_freed_bytes(lb->size);
   if (lb->sampled) sample_free(p, lb->size);
   bool cache = g_mode != kModeOff && policy_for(site).bigcache;
   if (!(cache && lb->map_size <= kSegmentSize && bigcache_put(lb))) large_release(lb);
-  tune_free(site, cycles() - t0);
 }
 
 void bigcache_evict(LargeBlock* lb) { large_release(lb); }

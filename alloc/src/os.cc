@@ -203,30 +203,40 @@ void vformat(Buf& b, const char* fmt, va_list ap) {
   }
 }
 
-}  // namespace
-
-void message(const char* fmt, ...) {
+// "hakmem: <message>\n" on stderr, in one write.
+void vmessage(const char* fmt, va_list ap) {
   Buf b;
   b.puts("hakmem: ");
+  vformat(b, fmt, ap);
+  b.put('\n');
+  os_write_all(2, b.data, b.len);
+}
+
+}  // namespace
+
+bool os_write_all(int fd, const char* p, size_t n) {
+  while (n) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+void message(const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vformat(b, fmt, ap);
+  vmessage(fmt, ap);
   va_end(ap);
-  b.put('\n');
-  ssize_t r = write(2, b.data, b.len);
-  (void)r;
 }
 
 void fatal(const char* fmt, ...) {
-  Buf b;
-  b.puts("hakmem: ");
   va_list ap;
   va_start(ap, fmt);
-  vformat(b, fmt, ap);
+  vmessage(fmt, ap);
   va_end(ap);
-  b.put('\n');
-  ssize_t r = write(2, b.data, b.len);
-  (void)r;
   abort();
 }
 

@@ -100,7 +100,7 @@ void page_extend(Page* pg) {
   __atomic_store_n(&pg->capacity, pg->capacity + n, __ATOMIC_RELAXED);
 }
 
-void page_init(Heap* h, Page* pg, unsigned cls, bool clean) {
+void page_init(Heap* h, Page* pg, unsigned cls) {
   Segment* s = segment_of(reinterpret_cast<uintptr_t>(pg));
   size_t idx = static_cast<size_t>(pg - s->pages);
   size_t span = pg->slice_count * kSliceSize;
@@ -125,9 +125,8 @@ void page_init(Heap* h, Page* pg, unsigned cls, bool clean) {
   pg->capacity = 0;
   pg->used = 0;
   pg->samples = 0;
-  pg->touched = 0;
   for (uint16_t& x : pg->sample_idx) x = 0;
-  pg->flags.store(clean ? kPageInUse | kPageClean : kPageInUse, std::memory_order_relaxed);
+  pg->flags.store(kPageInUse, std::memory_order_relaxed);
   pg->xheap.store(reinterpret_cast<uintptr_t>(h), std::memory_order_release);
 }
 
@@ -145,6 +144,7 @@ void page_collect(Page* pg) {
     while (!pg->thread_free.compare_exchange_weak(tf, tf & kTfMask, std::memory_order_acquire)) {
     }
     Block* head = reinterpret_cast<Block*>(tf & ~kTfMask);
+    if (HAK_UNLIKELY(pg->samples)) sample_collect(pg, head);
     Block* tail = head;
     uint32_t count = 1;
     take_live(pg, head, " (cross-thread)");
@@ -158,6 +158,7 @@ void page_collect(Page* pg) {
     pg->used -= count;
   }
   if (!pg->free) {
+    if (HAK_UNLIKELY(pg->samples)) sample_collect(pg, pg->local_free);
     pg->free = pg->local_free;
     pg->local_free = nullptr;
   }
@@ -204,10 +205,9 @@ Page* find_page(Heap* h, unsigned cls) {
     if (!page_try_full(h, pg)) continue;  // retry the same page: it got remote frees
     pg = next;
   }
-  bool clean = false;
-  Page* pg = segment_page_alloc(h, class_slices(cls), &clean);
+  Page* pg = segment_page_alloc(h, class_slices(cls));
   if (!pg) return nullptr;
-  page_init(h, pg, cls, clean);
+  page_init(h, pg, cls);
   page_extend(pg);
   queue_push_front(h, q, pg, cls);
   return pg;
@@ -222,13 +222,19 @@ void record_site(Page* pg, Block* b, hak_site_t site) {
   pg->sites[block_index(pg, reinterpret_cast<uintptr_t>(b))] = static_cast<uint16_t>(site);
 }
 
+// Gives a page with no live block back to its segment (its samples' lifetimes end here).
+void page_free(Heap* h, Page* pg) {
+  if (HAK_UNLIKELY(pg->samples)) sample_collect(pg, pg->local_free);
+  segment_page_free(h, pg);
+}
+
 // A page whose last block came home: give it back unless it is the only page of its class
 // (keeping one avoids mapping and unmapping on every alloc/free of a lone block).
 void page_retire(Heap* h, Page* pg) {
   PageQueue* q = &h->queues[pg->size_class];
   if (q->first == pg && q->last == pg && pg->block_size <= 64 * 1024) return;
   queue_remove(h, q, pg, pg->size_class);
-  segment_page_free(h, pg);
+  page_free(h, pg);
 }
 
 // Pops a block for the owner (the page has one): the common tail of every allocation path.
@@ -285,11 +291,9 @@ void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra) {
   // and their cost feeds the site's tuner.
   size_t threshold = __atomic_load_n(&g_config.threshold, __ATOMIC_RELAXED);
   hak_site_t tsite = 0;
-  uint64_t c0 = 0, fresh = 0;
   if (n > kMediumFast && g_mode != kModeOff) {
     tsite = site ? site : implicit_site(ra);
     threshold = threshold_of(policy_for(tsite));
-    c0 = cycles();
   }
   if (HAK_LIKELY(n <= threshold && n <= kMediumMax)) {
     unsigned cls = size_class(n);
@@ -304,14 +308,6 @@ void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra) {
     p = b;
     usable = pg->block_size;
     if (site) count_alloc(site, n, usable);
-    if (tsite) {  // a block never handed out, in memory never touched, will fault in
-      uint32_t idx = block_index(pg, reinterpret_cast<uintptr_t>(b));
-      if (idx >= pg->touched) {
-        if (pg->flags.load(std::memory_order_relaxed) & kPageClean)
-          fresh = (usable + kOsPage - 1) / kOsPage;
-        pg->touched = idx + 1;
-      }
-    }
   } else {
     if (HAK_UNLIKELY(n > kMaxAlloc)) {
       errno = ENOMEM;
@@ -319,11 +315,9 @@ void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra) {
     }
     p = large_alloc(n, 0, tsite ? tsite : large_site(site, ra));
     if (!p) return nullptr;
-    LargeBlock* lb = large_of(reinterpret_cast<uintptr_t>(p));
-    usable = lb->size;
-    fresh = large_fresh_pages(lb);
+    usable = large_of(reinterpret_cast<uintptr_t>(p))->size;
   }
-  if (tsite) tune_alloc(tsite, usable, cycles() - c0, fresh);
+  if (tsite) tune_alloc(tsite, usable);
   __atomic_store_n(&h->sample_left, h->sample_left - static_cast<int64_t>(usable),
                    __ATOMIC_RELAXED);
   if (HAK_UNLIKELY(h->sample_left < 0)) sample_alloc(h, p, n, usable, site, ra, t0);
@@ -355,7 +349,7 @@ void note_free(Page* pg, Block* b) {
     *slot = 0;
     if (site) count_free(site, pg->block_size);
   }
-  if (f & (kPageSampled | kPageSampledMany)) sample_note_free(pg, b);
+  if (f & kPageSampledMany) sample_note_free(pg, b);
 }
 
 void count_freed_bytes(size_t n) {
@@ -441,7 +435,7 @@ void collect_heap(Heap* h, bool force) {
       page_collect(pg);
       if (pg->used == 0) {
         queue_remove(h, q, pg, pg->size_class);
-        segment_page_free(h, pg);
+        page_free(h, pg);
       } else if (c == kClasses && pg->free) {
         page_unfull(h, pg);
       }

@@ -150,17 +150,6 @@ bool load_into(const char* path, Table* t, bool* corrupt) {
   return ok;
 }
 
-bool write_all(int fd, const char* p, size_t n) {
-  while (n) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
 }  // namespace
 
 const char* profile_path() { return g_path; }
@@ -226,7 +215,7 @@ void profile_save() {
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     bool ok = fd >= 0;
     char line[512];
-    auto put = [&](const char* s, size_t len) { ok = ok && write_all(fd, s, len); };
+    auto put = [&](const char* s, size_t len) { ok = ok && os_write_all(fd, s, len); };
     put("hakmem-profile 1\n", 17);
     for (size_t i = 0; i < now.count && ok; ++i) {
       const ProfileSite& ps = now.sites[i];

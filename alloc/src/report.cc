@@ -340,9 +340,10 @@ void write_policy_json(Out& o, const hak_site_stats_t& s) {
   o.printf(
       ", \"tuner\": {\"committed_arm\": %u, \"current_arm\": %u, \"epochs\": %llu, "
       "\"switches\": %u, \"from_profile\": %s, \"cost_ref_ns\": %.1f, "
-      "\"last_cost_ns\": %.1f, \"arms\": [",
+      "\"last_cost_ns\": %.1f, \"loaded_epochs\": %llu, \"arms\": [",
       ts.committed, ts.current, static_cast<unsigned long long>(ts.epochs), ts.switches,
-      ts.from_profile ? "true" : "false", ts.cost_ref, ts.last_cost);
+      ts.from_profile ? "true" : "false", ts.cost_ref, ts.last_cost,
+      static_cast<unsigned long long>(ts.loaded_epochs));
   bool first = true;
   for (unsigned arm = 0; arm < kArms; ++arm) {
     if (ts.arms[arm].n <= 0) continue;
@@ -438,17 +439,6 @@ void write_json(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
   o.printf("\n  ]\n}\n");
 }
 
-bool write_all(int fd, const char* p, size_t n) {
-  while (n) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
 const char* g_report_target;  // HAKMEM_REPORT, read once
 
 void at_exit() { hak_report(); }
@@ -475,12 +465,12 @@ int report_to(const char* target) {
     else
       write_text(o, k, sites, n);
     if (strcmp(target, "stderr") == 0 || strcmp(target, "stdout") == 0) {
-      if (!write_all(target[3] == 'e' ? 2 : 1, o.data(), o.size())) rc = -1;
+      if (!os_write_all(target[3] == 'e' ? 2 : 1, o.data(), o.size())) rc = -1;
     } else {
       char tmp[4096];
       snprintf(tmp, sizeof tmp, "%s.tmp.%d", target, static_cast<int>(getpid()));
       int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-      bool ok = fd >= 0 && write_all(fd, o.data(), o.size());
+      bool ok = fd >= 0 && os_write_all(fd, o.data(), o.size());
       if (fd >= 0 && close(fd) != 0) ok = false;
       if (ok && rename(tmp, target) != 0) ok = false;
       if (!ok) {

@@ -74,7 +74,7 @@ void segment_release(Heap* h, Segment* s) {
 
 }  // namespace
 
-Page* segment_page_alloc(Heap* h, size_t slices, bool* clean) {
+Page* segment_page_alloc(Heap* h, size_t slices) {
   Segment* s = h->segments;
   size_t idx = kSlices;
   for (; s; s = s->next) {
@@ -94,7 +94,6 @@ Page* segment_page_alloc(Heap* h, size_t slices, bool* clean) {
   size_t dirty = 0;
   for (size_t i = idx; i < idx + slices; ++i) dirty += bit(s->dirty_map, i);
   h->dirty_slices -= dirty;
-  *clean = dirty == 0;
   set_bits(s->free_map, idx, slices, false);
   set_bits(s->dirty_map, idx, slices, false);
   s->free_slices -= static_cast<uint32_t>(slices);

@@ -277,8 +277,8 @@ void sample_alloc(Heap* h, void* p, size_t n, size_t usable, hak_site_t site, vo
           break;
         }
       }
-      __atomic_add_fetch(&pg->samples, 1u, __ATOMIC_SEQ_CST);
-      page_set_flags(pg, kept ? kPageSampled : kPageSampled | kPageSampledMany, 0);
+      __atomic_add_fetch(&pg->samples, 1u, __ATOMIC_RELAXED);
+      if (!kept) page_set_flags(pg, kPageSampledMany, 0);
     } else if (LargeBlock* lb = large_of(u)) {
       lb->sampled = 1;
     }
@@ -286,18 +286,29 @@ void sample_alloc(Heap* h, void* p, size_t n, size_t usable, hak_site_t site, vo
   --tl_in_hook;
 }
 
-void sample_note_free(Page* pg, Block* b) {
-  uintptr_t u = reinterpret_cast<uintptr_t>(b);
-  uint16_t mark = static_cast<uint16_t>(block_index(pg, u) + 1);
-  bool sampled = pg->flags.load(std::memory_order_relaxed) & kPageSampledMany;
+// The owner collects freed blocks of a page with samples (free lists are walked then
+// anyway, or the page is about to go): a block in the page's sample slots is looked up.
+// The free fast path never looks, so a page with a sample costs its other frees nothing;
+// the lifetime is measured when the page takes the block back.
+bool take_slot(Page* pg, Block* b) {
+  uint16_t mark = static_cast<uint16_t>(block_index(pg, reinterpret_cast<uintptr_t>(b)) + 1);
   for (uint16_t& slot : pg->sample_idx) {
     if (__atomic_load_n(&slot, __ATOMIC_RELAXED) == mark) {
       __atomic_store_n(&slot, uint16_t{0}, __ATOMIC_RELAXED);
-      sampled = true;
-      break;
+      return true;
     }
   }
-  if (!sampled) return;  // only other blocks of the page are sampled: no lookup
+  return false;
+}
+
+void sample_collect(Page* pg, Block* head) {
+  for (Block* b = head; b && __atomic_load_n(&pg->samples, __ATOMIC_RELAXED);
+       b = decode(pg, b->next))
+    if (take_slot(pg, b)) sample_free(b, pg->block_size);
+}
+
+void sample_note_free(Page* pg, Block* b) {
+  take_slot(pg, b);
   sample_free(b, pg->block_size);
 }
 
@@ -308,13 +319,12 @@ void sample_free(void* p, size_t usable) {
   if (!sample_take(u, &s)) return;
   uint8_t m = g_segmap[u >> kSegmentShift].load(std::memory_order_relaxed);
   if (m == kMapSegment) {
+    // Pages with more samples than slots look up every free, by whichever thread: the
+    // count is atomic for them.
     Page* pg = page_of(segment_of(u), u);
-    if (__atomic_sub_fetch(&pg->samples, 1u, __ATOMIC_SEQ_CST) == 0) {
-      page_set_flags(pg, 0, kPageSampled | kPageSampledMany);
-      // The owner may have sampled another block meanwhile: keep its mark.
-      if (__atomic_load_n(&pg->samples, __ATOMIC_SEQ_CST) != 0)
-        page_set_flags(pg, kPageSampled | kPageSampledMany, 0);
-    }
+    if (__atomic_sub_fetch(&pg->samples, 1u, __ATOMIC_RELAXED) == 0 &&
+        (pg->flags.load(std::memory_order_relaxed) & kPageSampledMany))
+      page_set_flags(pg, 0, kPageSampledMany);
   }
   if (g_mode == kModeOff || tl_in_hook) return;
   ++tl_in_hook;

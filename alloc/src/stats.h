@@ -114,8 +114,9 @@ void sample_alloc(Heap* h, void* p, size_t n, size_t usable, hak_site_t site, vo
                   uint64_t t0);
 // A freed block from a page or large block marked as holding samples.
 void sample_free(void* p, size_t usable);
-void sample_note_free(Page* pg, Block* b);  // a free in a page that holds samples
-void sample_reset_heap(Heap* h);            // a heap's first countdown (and after a mode change)
+void sample_note_free(Page* pg, Block* b);   // a free in a page with more samples than slots
+void sample_collect(Page* pg, Block* head);  // the owner takes back blocks of a sampled page
+void sample_reset_heap(Heap* h);             // a heap's first countdown (and after a mode change)
 uint64_t stats_freed_noheap();
 void stats_add_freed_noheap(uint64_t n);
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc/src/bigcache.h"
@@ -123,7 +125,8 @@ namespace {
 
 struct SiteTuner {
   Bandit bandit;
-  std::atomic<uint64_t> cycles{0}, fresh_pages{0}, bytes{0};
+  std::atomic<uint64_t> bytes{0};
+  uint64_t start_cpu_ns = 0, start_faults = 0;  // the process's, when this epoch began
   std::atomic<uint32_t> allocs{0};
   unsigned allocs_at_end = 1;  // the length of the epoch that just ended
   unsigned current = 0;        // the arm in use this epoch
@@ -142,6 +145,18 @@ pthread_mutex_t g_tuner_lock = PTHREAD_MUTEX_INITIALIZER;
 SiteTuner* g_tuners[kMaxSites];
 uint8_t* g_tuner_arena;
 size_t g_tuner_left;
+
+// What the whole process spent since the epoch began: CPU time (allocation, frees, page
+// faults handled, and the program's own work, which is the same whichever arm runs) and
+// page faults. Measured, not estimated: the arm's true cost shows up here.
+void process_usage(uint64_t* cpu_ns, uint64_t* faults) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  *cpu_ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+  struct rusage ru;
+  *faults =
+      getrusage(RUSAGE_SELF, &ru) == 0 ? static_cast<uint64_t>(ru.ru_minflt + ru.ru_majflt) : 0;
+}
 
 SiteTuner* tuner_new() {
   size_t size = (sizeof(SiteTuner) + 63) & ~size_t{63};
@@ -175,6 +190,7 @@ SiteTuner* tuner_of(hak_site_t site) {
       t->from_profile = true;
     }
     t->current = t->bandit.choose(g_tune);
+    process_usage(&t->start_cpu_ns, &t->start_faults);
     __atomic_store_n(&g_tuners[site], t, __ATOMIC_RELEASE);
     g_policy[site].store(t->current + 1, std::memory_order_relaxed);
   }
@@ -182,16 +198,18 @@ SiteTuner* tuner_of(hak_site_t site) {
   return t;
 }
 
-// Costs are per KiB allocated: epochs of few big blocks and of many small ones compare.
+// Costs are per KiB the site allocated: epochs of few big blocks and of many small ones
+// compare.
 void epoch_end(hak_site_t site, SiteTuner* t) {
-  uint64_t cyc = t->cycles.exchange(0, std::memory_order_relaxed);
-  uint64_t fresh = t->fresh_pages.exchange(0, std::memory_order_relaxed);
   uint64_t bytes = t->bytes.exchange(0, std::memory_order_relaxed);
+  uint64_t cpu, faults;
+  process_usage(&cpu, &faults);
   double held = static_cast<double>(bigcache_site_bytes(site)) / (1024.0 * 1024.0);
   double kib = bytes > 1024 ? static_cast<double>(bytes) / 1024.0 : 1.0;
-  double cost = (g_tune.w_time * static_cast<double>(cyc) / cycles_per_ns() +
-                 g_tune.w_fault * static_cast<double>(fresh) + g_tune.w_rss * held) /
-                kib;
+  double cost =
+      (g_tune.w_time * static_cast<double>(cpu - t->start_cpu_ns) +
+       g_tune.w_fault * static_cast<double>(faults - t->start_faults) + g_tune.w_rss * held) /
+      kib;
   pthread_mutex_lock(&g_tuner_lock);
   t->recent[t->nrecent++ % 32] = cost;
   unsigned k = t->nrecent < 32 ? t->nrecent : 32;
@@ -211,6 +229,7 @@ void epoch_end(hak_site_t site, SiteTuner* t) {
   t->current = t->bandit.choose(g_tune);
   ++t->epochs;
   g_policy[site].store(t->current + 1, std::memory_order_relaxed);
+  process_usage(&t->start_cpu_ns, &t->start_faults);
   pthread_mutex_unlock(&g_tuner_lock);
 }
 
@@ -231,12 +250,10 @@ void policy_set(hak_site_t site, Policy p) {
   if (site < kMaxSites) g_policy[site].store(arm_of(p) + 1, std::memory_order_relaxed);
 }
 
-void tune_alloc(hak_site_t site, size_t bytes, uint64_t cycles, uint64_t fresh_pages) {
+void tune_alloc(hak_site_t site, size_t bytes) {
   if (g_mode != kModeEvolving || site >= kMaxSites || tl_in_hook) return;
   ++tl_in_hook;
   if (SiteTuner* t = tuner_of(site)) {
-    t->cycles.fetch_add(cycles, std::memory_order_relaxed);
-    t->fresh_pages.fetch_add(fresh_pages, std::memory_order_relaxed);
     t->bytes.fetch_add(bytes, std::memory_order_relaxed);
     // Epochs that try another arm than the committed one are short: exploring costs what
     // the arm costs, a quarter as long. The committed arm runs full epochs.
@@ -249,12 +266,6 @@ void tune_alloc(hak_site_t site, size_t bytes, uint64_t cycles, uint64_t fresh_p
     }
   }
   --tl_in_hook;
-}
-
-void tune_free(hak_site_t site, uint64_t cycles) {
-  if (g_mode != kModeEvolving || site >= kMaxSites) return;
-  if (SiteTuner* t = __atomic_load_n(&g_tuners[site], __ATOMIC_ACQUIRE))
-    t->cycles.fetch_add(cycles, std::memory_order_relaxed);
 }
 
 void tuner_configure() {

@@ -111,10 +111,8 @@ extern Policy g_default_policy;
 // The policy of a site (the default one until the tuner picks another).
 Policy policy_for(hak_site_t site);
 void policy_set(hak_site_t site, Policy p);  // fixed by hand (tests; baseline experiments)
-// An allocation above 64 KiB by `site` took `cycles` and handed out `fresh_pages` pages
-// that are not resident yet (they will fault in when touched). Ends epochs.
-void tune_alloc(hak_site_t site, size_t bytes, uint64_t cycles, uint64_t fresh_pages);
-void tune_free(hak_site_t site, uint64_t cycles);
+// An allocation of `bytes` above 64 KiB by `site`: counts towards its epoch, ends epochs.
+void tune_alloc(hak_site_t site, size_t bytes);
 
 struct TunerState {
   unsigned committed, current, switches;

@@ -890,22 +890,22 @@ void peak(const Options& o, Result& res) {
 //
 // 2 MiB buffers allocated, touched and freed from three call sites, round after round: a
 // per-site cache of large blocks hands back the same faulted-in mapping.
-//
-// Three call sites for real: `return malloc(n)` alone compiles to a tail jump (malloc's
-// return address would then be the one indirect call in vm2m), and identical functions are
-// folded into one at -O2 (-fipa-icf). The empty asm uses the result (no tail call) and
-// names the site's number (no two bodies alike).
-template <int kSite>
-__attribute__((noinline)) void* vm_site(size_t n) {
-  void* p = malloc(n);
-  asm volatile("" : : "r"(p), "i"(kSite) : "memory");
-  return p;
-}
+
+// Not tail calls: each site's malloc returns into its own function.
+#define VM_SITE(name)                              \
+  __attribute__((noinline)) void* name(size_t n) { \
+    void* p = malloc(n);                           \
+    __asm__ volatile("" : : "r"(p) : "memory");    \
+    return p;                                      \
+  }
+VM_SITE(vm_site_a)
+VM_SITE(vm_site_b)
+VM_SITE(vm_site_c)
 
 void vm2m(const Options& o, Result& res) {
   const uint64_t rounds = o.ops ? o.ops : 2000;
   const size_t n = size_t{2} << 20;
-  void* (*sites[3])(size_t) = {vm_site<0>, vm_site<1>, vm_site<2>};
+  void* (*sites[3])(size_t) = {vm_site_a, vm_site_b, vm_site_c};
   uint64_t sum = 0;
   Usage start = usage_now();
   for (uint64_t r = 0; r < rounds; ++r) {

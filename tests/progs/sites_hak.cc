@@ -73,12 +73,23 @@ int report(const char* path) {
   return hak_report_to(path) == 0 ? 0 : 1;
 }
 
+// Large blocks from one site, freed at once: the tuner's favourite kind of site.
+int tune(long n) {
+  for (long i = 0; i < n; ++i) {
+    void* p = hak_malloc(2u << 20);
+    memset(p, 1, 4096);
+    hak_free(p);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 3 && strcmp(argv[1], "tune") == 0) return tune(atol(argv[2]));
   if (argc >= 2 && strcmp(argv[1], "wrapper") == 0) return wrapper();
   if (argc >= 2 && strcmp(argv[1], "off") == 0) return off();
   if (argc >= 3 && strcmp(argv[1], "report") == 0) return report(argv[2]);
-  fprintf(stderr, "usage: sites_hak wrapper | off | report PATH\n");
+  fprintf(stderr, "usage: sites_hak wrapper | off | report PATH | tune N\n");
   return 2;
 }

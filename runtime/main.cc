@@ -1,0 +1,152 @@
+// The `hako` command line. Each subcommand is a function in the table below; `run`, the
+// REPL and the MIR/bytecode dumps join it as the VM arrives.
+//
+// Exit status: 0 success, 1 the input is wrong (a parse error, an invalid document),
+// 2 a usage or I/O error.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+#include "hakmem.h"
+#include "parser/ast_dump.h"
+#include "parser/json.h"
+#include "parser/parser.h"
+#include "parser/text_buffer.h"
+
+namespace {
+
+constexpr int kOk = 0, kInvalid = 1, kUsage = 2;
+
+// A whole file in memory with a NUL byte after it (what the lexers need).
+class File {
+ public:
+  ~File() { hak_free(data_); }
+  bool read(const char* path) {
+    FILE* f = std::strcmp(path, "-") == 0 ? stdin : std::fopen(path, "rb");
+    if (!f) {
+      std::fprintf(stderr, "hako: cannot open %s: %s\n", path, std::strerror(errno));
+      return false;
+    }
+    size_t cap = 1 << 16;
+    bool ok = true;
+    for (;;) {
+      auto* d = static_cast<char*>(hak_realloc_at(data_, cap + 1, HAK_SITE("cli.file")));
+      if (!d) {
+        std::fprintf(stderr, "hako: %s: out of memory\n", path);
+        ok = false;
+        break;
+      }
+      data_ = d;
+      size_ += std::fread(data_ + size_, 1, cap - size_, f);
+      if (size_ < cap) break;
+      cap *= 2;
+    }
+    if (ok && std::ferror(f)) {
+      std::fprintf(stderr, "hako: cannot read %s: %s\n", path, std::strerror(errno));
+      ok = false;
+    }
+    if (f != stdin) std::fclose(f);
+    if (ok) data_[size_] = '\0';
+    return ok;
+  }
+  std::string_view text() const { return {data_, size_}; }
+
+ private:
+  char* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+void print_error(const char* file, const hako::Error& e, bool with_offset) {
+  char buf[512];
+  hako::format_error(e, file, with_offset, buf, sizeof buf);
+  std::fprintf(stderr, "%s\n", buf);
+}
+
+// hako json-check FILE: is FILE strict JSON (RFC 8259, docs/JSON.md)?
+int json_check(int argc, char** argv) {
+  if (argc != 1) {
+    std::fprintf(stderr, "usage: hako json-check FILE\n");
+    return kUsage;
+  }
+  File f;
+  if (!f.read(argv[0])) return kUsage;
+  hako::Error err;
+  if (!hako::json::validate(f.text(), &err)) {
+    print_error(argv[0], err, true);
+    return kInvalid;
+  }
+  return kOk;
+}
+
+// hako --dump-ast FILE: the syntax tree of a Hako file (parser/ast_dump.h).
+int dump_ast(int argc, char** argv) {
+  bool positions = false;
+  if (argc == 2 && std::strcmp(argv[0], "--positions") == 0) {
+    positions = true;
+    ++argv;
+    --argc;
+  }
+  if (argc != 1) {
+    std::fprintf(stderr, "usage: hako --dump-ast [--positions] FILE\n");
+    return kUsage;
+  }
+  File f;
+  if (!f.read(argv[0])) return kUsage;
+  hako::ast::Ast ast;
+  hako::Errors errors;
+  if (!hako::parse(argv[0], f.text(), &ast, &errors)) {
+    for (const hako::Error& e : errors) print_error(argv[0], e, false);
+    return kInvalid;
+  }
+  hako::TextBuffer out(HAK_SITE("cli.output"));
+  hako::ast::DumpOptions opt;
+  opt.positions = positions;
+  if (!hako::ast::dump(ast, &out, opt)) {
+    std::fprintf(stderr, "hako: out of memory\n");
+    return kUsage;
+  }
+  std::fwrite(out.view().data(), 1, out.view().size(), stdout);
+  return kOk;
+}
+
+struct Command {
+  const char* name;
+  int (*run)(int argc, char** argv);  // the arguments after the command's name
+  const char* args;
+  const char* help;
+};
+
+const Command kCommands[] = {
+    {"json-check", json_check, "FILE", "check that FILE is strict JSON (exit 0 yes, 1 no)"},
+    {"--dump-ast", dump_ast, "[--positions] FILE", "print the syntax tree of a Hako file"},
+};
+
+void usage(FILE* out) {
+  std::fprintf(out, "usage: hako COMMAND [ARGS]\n\ncommands:\n");
+  for (const Command& c : kCommands) {
+    std::fprintf(out, "  %-12s %-20s %s\n", c.name, c.args, c.help);
+  }
+  std::fprintf(out, "  %-12s %-20s %s\n", "--help", "", "show this message");
+  std::fprintf(out, "\nexit status: 0 ok, 1 invalid input, 2 usage or I/O error\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return kUsage;
+  }
+  std::string_view cmd = argv[1];
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    usage(stdout);
+    return kOk;
+  }
+  for (const Command& c : kCommands) {
+    if (cmd == c.name) return c.run(argc - 2, argv + 2);
+  }
+  std::fprintf(stderr, "hako: unknown command '%s'\n\n", argv[1]);
+  usage(stderr);
+  return kUsage;
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# HAKMEM_PROFILE: a round trip, concurrent saves merged, and damaged files set aside; and
+# hakmem-tune on top of it.
+set -u
+prog="$BUILDDIR/tests/progs/sites_hak"
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+ok() { echo "TEST-RESULT: pass $1"; }
+bad() { echo "TEST-RESULT: fail $1"; shift; echo "  $*"; }
+tuner() {  # report.json -> "epochs loaded_epochs from_profile" of the tuned site
+  "$PYTHON" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = [s["tuner"] for s in r["sites"] if "tuner" in s and s["tuner"]["epochs"] > 0]
+print(t[0]["epochs"], t[0]["loaded_epochs"], str(t[0]["from_profile"]).lower() if t else "none")' "$1"
+}
+P="$work/profile"
+
+# Round trip: the second run starts where the first stopped.
+HAKMEM_PROFILE=$P HAKMEM_REPORT=$work/r1.json "$prog" tune 400
+HAKMEM_PROFILE=$P HAKMEM_REPORT=$work/r2.json "$prog" tune 400
+read -r e1 l1 f1 <<<"$(tuner $work/r1.json)"
+read -r e2 l2 f2 <<<"$(tuner $work/r2.json)"
+if [ "$(head -1 "$P")" = "hakmem-profile 1" ] && grep -q '^site [0-9]*:' "$P" && grep -q '^arm ' "$P" &&
+   [ "$f1" = false ] && [ "$f2" = true ] && [ "$l2" = "$e1" ] && [ "$e2" -gt "$e1" ]; then
+  ok "profile round trip"
+else
+  bad "profile round trip" "run1 $e1 $l1 $f1, run2 $e2 $l2 $f2; $(head -3 "$P")"
+fi
+
+# Concurrent saves: four processes at once; every run's own epochs end up in the file.
+Q="$work/shared"
+for i in 1 2 3 4; do HAKMEM_PROFILE=$Q HAKMEM_REPORT=$work/c$i.json "$prog" tune 600 & done
+wait
+want=0
+for i in 1 2 3 4; do read -r e l f <<<"$(tuner $work/c$i.json)"; want=$((want + e - l)); done
+got=$(awk '/^site / {s += $4} END {print s}' "$Q")
+[ "$got" = "$want" ] && ok "concurrent saves merge ($got epochs)" || bad "concurrent saves" "file has $got epochs, runs made $want"
+
+# A damaged, truncated or other-version file: reported once, set aside, a fresh one saved.
+i=0
+for content in "garbage\n" "hakmem-profile 2\nsite 3:abc 4 1 1\n" "hakmem-profile 1\nsite 3:abc 4 1 1\narm 4 1 0.5"; do
+  i=$((i + 1)); D="$work/damaged$i"; printf "$content" > "$D"
+  err=$(HAKMEM_PROFILE=$D "$prog" tune 100 2>&1)
+  n=$(echo "$err" | grep -c "is not a hakmem profile (version 1) or is damaged: ignored")
+  if [ "$n" = 1 ] && ls "$D".corrupt.* >/dev/null 2>&1 && [ "$(head -1 "$D")" = "hakmem-profile 1" ]; then
+    ok "damaged profile $i set aside"
+  else
+    bad "damaged profile $i" "messages=$n; $err"
+  fi
+done
+
+# hakmem-tune drives a program through runs and shows the policy it settles on.
+case "$MODE" in asan|tsan) echo "TEST-RESULT: skip hakmem-tune (needs the preload)";;
+*) out=$("$PYTHON" "$ROOT/misc/hakmem-tune" -n 3 --preload "$BUILDDIR/libhakmem.so" -- \
+          "$BUILDDIR/bench/alloc_bench" vm2m --ops 300 2>&1)
+   rows=$(echo "$out" | grep -cE '^ +[0-9]+ +[0-9.]+s .*epochs')
+   echo "$out" | tail -1 | grep -q '+bigcache' && [ "$rows" = 3 ] && ok "hakmem-tune" || bad "hakmem-tune" "$out";;
+esac
+exit 0
