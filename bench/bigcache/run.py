@@ -157,6 +157,7 @@ def site_summary(s):
         'policy': policy_text(threshold, *flags),
         'arm': t['committed_arm'] if t else arm_number(step, *flags),
         'epochs': t['epochs'] if t else None,
+        'loaded_epochs': t.get('loaded_epochs') if t else None,
         'switches': t['switches'] if t else None,
         'from_profile': t['from_profile'] if t else None,
         'trials': {a['arm']: a['trials'] for a in t['arms']} if t else {},
@@ -174,11 +175,13 @@ def read_report(path):
            'hit_rate': hits / (hits + misses) if hits + misses else None,
            'bc_lookups_missed': rep['bigcache']['misses'],
            'bc_evictions': rep['bigcache']['evictions'], 'mode': rep['config']['mode']}
-    if sites:
-        top = max(sites, key=lambda s: (s.get('large', {}).get('allocs', 0), s['allocs']))
+    # The busy sites: those the tuner saw (all of them in baseline mode), by allocations
+    # (not large ones: under a 2M threshold a site's 2 MiB blocks come from the heap).
+    tuned = [s for s in sites if s.get('tuner')] or sites
+    if tuned:
+        top = max(tuned, key=lambda s: (s['allocs'], s.get('large', {}).get('allocs', 0)))
         out['site'] = site_summary(top)
-        most = out['site']['large_allocs']
-        busy = [s for s in sites if most and s.get('large', {}).get('allocs', 0) >= most / 10]
+        busy = [s for s in tuned if s['allocs'] >= top['allocs'] / 10]
         out['busy_sites'] = sorted((site_summary(s) for s in busy), key=lambda x: x['name'])
     return out
 
@@ -411,7 +414,7 @@ def compare(ctx, workload, wanted):
            f'process\'s VmHWM. Ratios > 1 are slower or bigger than {REF}. BigCache hit '
            f'rate: over all sites, hits / (hits + misses), a miss being any large '
            f'allocation the cache did not serve. Policy: mmap threshold and the flags that '
-           f'are on, committed by the site with the most large allocations at exit.', '',
+           f'are on, committed by the busiest site (most allocations) at exit.', '',
            compare_table(workload, cells, allocs)]
     if profile:
         pols = collections.Counter(r['site']['policy'] for r in warm if r.get('site'))
@@ -439,6 +442,8 @@ def tune_run_row(i, r, prev):
         return [str(i), fmt_s(r['seconds']), fmt(r['faults_per_op']),
                 fmt(ab.mib(r['peak_rss_kb']))] + ['—'] * 6
     e0, t0 = prev.get(s['name'], (0, {}))
+    if s['loaded_epochs'] is not None:  # what the profile gave at start
+        e0 = s['loaded_epochs']
     epochs_run = s['epochs'] - e0 if s['epochs'] is not None else None
     added = {a: n - t0.get(a, 0) for a, n in s['trials'].items()}
     total = sum(added.values())
@@ -553,7 +558,7 @@ def tune(ctx, workload):
         f'### Tuning {workload} — {what}', '',
         f'`alloc_bench {workload} {" ".join(wargs)}`, {n} runs in evolving mode with a fresh '
         f'profile (HAKMEM_PROFILE), one after the other. Per run: the busiest site\'s '
-        f'committed arm at exit, the arms of all busy sites (≥ 10 % of its large '
+        f'committed arm at exit, the arms of all busy sites (≥ 10 % of its '
         f'allocations), the epochs it ran in this run and in all, the share of this run\'s '
         f'epochs spent on the committed arm (the rest explored), and switches in this run.',
         '', conv,
