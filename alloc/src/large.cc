@@ -148,7 +148,7 @@ void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh) {
     if (SiteStats* s = site_stats(site)) {
       bump(s->large_allocs, uint64_t{1});
       bump(s->large_cycles, cycles() - t0);
-      bump(hit ? s->bigcache_hits : s->bigcache_misses, uint64_t{1});
+      if (pol.bigcache) bump(hit ? s->bigcache_hits : s->bigcache_misses, uint64_t{1});
     }
   }
   return lb->block;

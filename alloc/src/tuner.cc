@@ -129,6 +129,7 @@ struct SiteTuner {
   uint64_t start_cpu_ns = 0, start_faults = 0;  // the process's, when this epoch began
   std::atomic<uint32_t> allocs{0};
   unsigned allocs_at_end = 1;  // the length of the epoch that just ended
+  unsigned epoch_len = 8;      // the length of this one (see next_epoch_len)
   unsigned current = 0;        // the arm in use this epoch
   double cost_ref = 0;         // the median of recent epoch costs (rewards are relative to it)
   double recent[32] = {};      // the last epoch costs, for that median
@@ -172,6 +173,23 @@ SiteTuner* tuner_new() {
   return t;
 }
 
+// The committed arm runs full epochs; trying another costs what that arm costs, so its
+// epochs are shorter: a quarter for a first look at an arm, half for another not yet
+// judged against the committed one, and in proportion to its mean reward
+// against the committed arm's for one known to be worse (UCB1 keeps re-checking bad arms
+// a few times; a known-bad arm is re-checked with a few allocations, not thirty-two).
+unsigned next_epoch_len(const SiteTuner* t) {
+  unsigned full = g_tune.epoch_allocs;
+  const Bandit::Arm& a = t->bandit.arm(t->current);
+  if (a.n <= 0) return (full + 3) / 4;  // a first look, at any arm
+  if (t->current == t->bandit.committed()) return full;
+  const Bandit::Arm& c = t->bandit.arm(t->bandit.committed());
+  if (c.n <= 0 || c.mean <= 0) return (full + 1) / 2;
+  double f = a.mean / c.mean;
+  unsigned len = static_cast<unsigned>(static_cast<double>(full) / 2 * (f < 1 ? f : 1));
+  return len < 2 ? 2 : len;
+}
+
 SiteTuner* tuner_of(hak_site_t site) {
   if (SiteTuner* t = __atomic_load_n(&g_tuners[site], __ATOMIC_ACQUIRE)) return t;
   // The profile may know this site: its name is needed (which may allocate), so look it
@@ -190,6 +208,7 @@ SiteTuner* tuner_of(hak_site_t site) {
       t->from_profile = true;
     }
     t->current = t->bandit.choose(g_tune);
+    t->epoch_len = next_epoch_len(t);
     process_usage(&t->start_cpu_ns, &t->start_faults);
     __atomic_store_n(&g_tuners[site], t, __ATOMIC_RELEASE);
     g_policy[site].store(t->current + 1, std::memory_order_relaxed);
@@ -213,7 +232,7 @@ void epoch_end(hak_site_t site, SiteTuner* t) {
   pthread_mutex_lock(&g_tuner_lock);
   t->recent[t->nrecent++ % 32] = cost;
   unsigned k = t->nrecent < 32 ? t->nrecent : 32;
-  if (k >= 4 || t->cost_ref <= 0) {  // the median of the recent costs
+  if (k >= 4 || t->cost_ref <= 0) {  // a low percentile of the recent costs
     double sorted[32];
     memcpy(sorted, t->recent, sizeof(double) * k);
     for (unsigned i = 1; i < k; ++i)
@@ -222,11 +241,12 @@ void epoch_end(hak_site_t site, SiteTuner* t) {
         sorted[j] = sorted[j - 1];
         sorted[j - 1] = x;
       }
-    t->cost_ref = sorted[k / 2];
+    t->cost_ref = sorted[k / 10];  // the 10th percentile: what a good epoch costs
   }
   t->last_cost = cost;
   t->bandit.update(t->current, reward_of(cost, t->cost_ref), g_tune);
   t->current = t->bandit.choose(g_tune);
+  t->epoch_len = next_epoch_len(t);
   ++t->epochs;
   g_policy[site].store(t->current + 1, std::memory_order_relaxed);
   process_usage(&t->start_cpu_ns, &t->start_faults);
@@ -255,10 +275,7 @@ void tune_alloc(hak_site_t site, size_t bytes) {
   ++tl_in_hook;
   if (SiteTuner* t = tuner_of(site)) {
     t->bytes.fetch_add(bytes, std::memory_order_relaxed);
-    // Epochs that try another arm than the committed one are short: exploring costs what
-    // the arm costs, a quarter as long. The committed arm runs full epochs.
-    unsigned len =
-        t->current == t->bandit.committed() ? g_tune.epoch_allocs : (g_tune.epoch_allocs + 3) / 4;
+    unsigned len = t->epoch_len;
     if (t->allocs.fetch_add(1, std::memory_order_relaxed) + 1 >= len) {
       t->allocs_at_end = len;
       t->allocs.store(0, std::memory_order_relaxed);

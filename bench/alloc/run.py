@@ -32,7 +32,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SECTION = '## Allocator (bench/alloc)'
 
-SINGLE_THREADED = ('churn', 'large', 'peak')
+SINGLE_THREADED = ('churn', 'large', 'peak', 'vm2m', 'mlarge')  # vm2m, mlarge: bench/bigcache
 # name: (kind, arguments for a full run, arguments for --quick). A "time" workload does
 # fixed work and is compared by its time; a "throughput" one runs for a fixed time and is
 # compared by the inverse of its throughput.
@@ -425,7 +425,9 @@ def machine_lines():
             f'- hakmem: commit {commit or "?"}']
 
 
-def record(path, text):
+def record(path, text, section=SECTION):
+    """Writes `text` (which starts with the `section` heading) into the Markdown file at
+    `path`, replacing that section if it is there and keeping every other one."""
     old = ''
     if os.path.exists(path):
         with open(path) as f:
@@ -433,11 +435,11 @@ def record(path, text):
     if not old:
         old = ('# Benchmarks\n\nMeasured results, each with its machine, date and command. '
                'Re-run the command to refresh a section.\n')
-    start = old.find(SECTION)
+    start = old.find(section)
     if start < 0:
         new = old.rstrip('\n') + '\n\n' + text
     else:
-        end = old.find('\n## ', start + len(SECTION))
+        end = old.find('\n## ', start + len(section))
         new = old[:start] + text + (old[end + 1:] if end >= 0 else '')
     with open(path, 'w') as f:
         f.write(new)
