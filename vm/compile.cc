@@ -35,8 +35,7 @@ class Driver final : public mir::Sink {
       : unit_(unit), errors_(errors), opt_(opt), strings_(unit) {}
 
   bool run(const ast::Ast& ast) {
-    mir::Vec<std::string_view, "mir.global"> predefined(builtin_globals().begin(),
-                                                        builtin_globals().end());
+    mir::Vec<std::string_view, "mir.global"> predefined(opt_.builtins.begin(), opt_.builtins.end());
     predefined.insert(predefined.end(), opt_.globals.begin(), opt_.globals.end());
     mir::LowerOptions lo;
     lo.predefined = predefined;

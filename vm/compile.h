@@ -30,6 +30,9 @@ struct CompileOptions {
   bool verify = false;
 #endif
   ParseOptions parse;
+  // The builtins the VM provides (a host may leave modules out, e.g. `io`: then code that
+  // uses them does not compile).
+  std::span<const std::string_view> builtins = builtin_globals();
   // More names the code may use as globals: host functions, or the globals of earlier
   // chunks (a REPL).
   std::span<const std::string_view> globals;

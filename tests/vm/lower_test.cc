@@ -81,6 +81,18 @@ TEST(Lower, PredefinedGlobals) {
   EXPECT_EQ(unit.main(), nullptr);  // a failed compilation leaves an empty unit
 }
 
+TEST(Lower, AHostChoosesTheBuiltins) {
+  bc::Unit unit;
+  Errors errors;
+  CompileOptions opt;
+  std::string_view without_io[] = {"print", "str"};
+  opt.builtins = without_io;
+  EXPECT_TRUE(compile("t.hako", "print(str(1));", &unit, &errors, opt));
+  EXPECT_FALSE(compile("t.hako", "print(io.read_file(\"x\"));", &unit, &errors, opt));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_STREQ(errors[0].message, "undeclared variable 'io'");
+}
+
 TEST(Lower, ErrorsAreAppended) {
   // A caller may keep earlier errors in the vector: they do not make this compilation fail.
   Errors errors;
