@@ -13,6 +13,7 @@
 #include "parser/json.h"
 #include "parser/parser.h"
 #include "parser/text_buffer.h"
+#include "runtime/lua_command.h"
 
 namespace {
 
@@ -110,6 +111,9 @@ int dump_ast(int argc, char** argv) {
   return kOk;
 }
 
+// hako lua FILE.lua [ARGS]: a Lua 5.4 program on hakmem (runtime/lua_command.h).
+int lua(int argc, char** argv) { return hako::lua::command(argc + 2, argv - 2, 2); }
+
 struct Command {
   const char* name;
   int (*run)(int argc, char** argv);  // the arguments after the command's name
@@ -120,6 +124,7 @@ struct Command {
 const Command kCommands[] = {
     {"json-check", json_check, "FILE", "check that FILE is strict JSON (exit 0 yes, 1 no)"},
     {"--dump-ast", dump_ast, "[--positions] FILE", "print the syntax tree of a Hako file"},
+    {"lua", lua, "FILE.lua [ARGS]", "run a Lua 5.4 program on hakmem (hako lua --help)"},
 };
 
 void usage(FILE* out) {
