@@ -196,8 +196,9 @@ TEST(LuaSites, EachHintLandsInItsSiteExactly) {
   snapshot(before);
   char text[64];
   for (int i = 0; i < kN; ++i) {  // long strings (over 40 bytes): one block each, not interned
-    std::memset(text, 'a' + i % 26, sizeof text);
-    std::snprintf(text, 8, "%d", i);
+    std::memset(text, '.', sizeof text);
+    text[0] = static_cast<char>('a' + i % 26);
+    text[1] = static_cast<char>('a' + i / 26);
     lua_pushlstring(L.get(), text, sizeof text);
     lua_pop(L.get(), 1);
   }
