@@ -38,7 +38,8 @@ void* alloc(void* ud, void* ptr, size_t osize, size_t nsize) {
     return nullptr;
   }
   // A resized block keeps the site it was allocated at (site 0: hakmem's own record).
-  void* p = ptr ? hak_realloc_at(ptr, nsize, 0) : hak_alloc_at(nsize, site_for_hint(osize));
+  void* p =
+      ptr ? hak_realloc_at(ptr, nsize, 0) : hak_alloc_at(nsize, m->tags ? site_for_hint(osize) : 0);
   if (!p) {
     if (ptr && nsize <= old) return ptr;  // a shrink that could not move: the block still fits
     m->refused++;

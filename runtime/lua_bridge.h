@@ -18,6 +18,9 @@ struct Memory {
   size_t used = 0, peak = 0;
   size_t limit = 0;      // 0: none
   uint64_t refused = 0;  // requests that failed (over the limit, or out of memory)
+  // false: new blocks go untagged (hakmem's implicit, sampled site), which spares them
+  // the exact per-site accounting; for measuring what the tags cost.
+  bool tags = true;
 };
 
 // The lua_Alloc; `ud` is a Memory*. nsize 0 frees and returns NULL; a failed request returns

@@ -18,11 +18,13 @@ namespace {
 constexpr int kOk = 0, kError = 1, kUsage = 2;
 
 void usage() {
-  std::fprintf(stderr,
-               "usage: hako lua [--report[=TARGET]] [--limit BYTES] FILE.lua [ARGS...]\n"
-               "  --report[=TARGET]  hakmem's report at exit (stderr, stdout or a file)\n"
-               "  --limit BYTES      fail Lua's allocations beyond BYTES (suffix K, M or G)\n"
-               "  FILE - reads the program from stdin\n");
+  std::fprintf(
+      stderr,
+      "usage: hako lua [--report[=TARGET]] [--limit BYTES] [--no-tags] FILE.lua [ARGS...]\n"
+      "  --report[=TARGET]  hakmem's report at exit (stderr, stdout or a file)\n"
+      "  --limit BYTES      fail Lua's allocations beyond BYTES (suffix K, M or G)\n"
+      "  --no-tags          leave Lua's blocks untagged (to measure what tags cost)\n"
+      "  FILE - reads the program from stdin\n");
 }
 
 // "64M" -> 64 << 20; false for anything that is not a positive size.
@@ -135,6 +137,8 @@ int command(int argc, char** argv, int first) {
         std::fprintf(stderr, "hako lua: --limit wants a size in bytes (e.g. 65536, 512K, 64M)\n");
         return kUsage;
       }
+    } else if (std::strcmp(a, "--no-tags") == 0) {
+      mem.tags = false;
     } else if (std::strcmp(a, "--help") == 0 || std::strcmp(a, "-h") == 0) {
       usage();
       return kOk;

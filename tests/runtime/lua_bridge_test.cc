@@ -160,6 +160,22 @@ TEST(LuaSites, AResizedBlockKeepsItsSite) {
   EXPECT_EQ(t2.live, t0.live);
 }
 
+TEST(LuaSites, UntaggedBlocksStayOutOfLuasSites) {
+  if (!sites_counted()) GTEST_SKIP() << "hakmem counts nothing in this configuration";
+  Memory m;
+  m.tags = false;
+  Counts t0 = counts(LUA_TTABLE), o0 = counts(0);
+  void* p = alloc(&m, nullptr, LUA_TTABLE, 40);
+  ASSERT_NE(p, nullptr);
+  void* q = alloc(&m, p, 40, 400);
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(m.used, 400u);
+  alloc(&m, q, 400, 0);
+  EXPECT_EQ(counts(LUA_TTABLE).allocs, t0.allocs);
+  EXPECT_EQ(counts(0).allocs, o0.allocs);
+  EXPECT_EQ(m.used, 0u);
+}
+
 struct Close {
   void operator()(lua_State* L) const { lua_close(L); }
 };

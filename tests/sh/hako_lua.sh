@@ -123,6 +123,10 @@ rm -f r.json
 check report-on-os-exit 3 "bye" "" -- lua --report=r.json exit.lua  # os.exit skips our return
 [ -s r.json ] && pass report-on-os-exit-written || fail report-on-os-exit-written "no r.json"
 
+# --no-tags: the same program, none of Lua's sites in the report.
+check no-tags 0 "$(printf -- '--report\targs.lua\tnil\tnil\t0\t0')" "hakmem report" -- lua --no-tags --report args.lua
+grep -q "^lua\." err && fail no-tags-no-sites "$(grep "^lua\." err | head -3)" || pass no-tags-no-sites
+
 # require finds Debian's lua-cjson through the default cpath.
 if lua5.4 -e 'require "cjson"' 2>/dev/null; then
   printf 'local cjson = require("cjson")\nprint(cjson.encode({1, "a", {b = true}}), cjson.decode("[4,5]")[2])\n' >cj.lua
