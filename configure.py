@@ -309,7 +309,6 @@ def main():
     n.variable('ldflags', f'-pthread {MODE_LDFLAGS[args.mode]}')
     n.variable('lua_cflags', '-I/usr/include/lua5.4')
     n.variable('lua_libs', '-llua5.4')
-    n.variable('unwind_lib', '/usr/lib/llvm-14/lib/libunwind.a')
     n.newline()
 
     n.rule('configure', '$python configure.py $configure_args', 'CONFIGURE',
@@ -354,12 +353,14 @@ def main():
     def libs_for(name):
         return [lib_files[x] for x in lib_closure(name) if x in lib_files]
 
-    link_libs = '$lua_libs $unwind_lib -ldl'
+    # Not $unwind_lib: the allocator loads LLVM libunwind with dlopen when it needs it, and a
+    # static copy would replace the process's unwinder and break C++ exceptions.
+    link_libs = '$lua_libs -ldl'
     # The preloadable allocator: the core plus the malloc/new overrides.
     if 'hakmem' in lib_objs and os.path.exists('alloc/src/override.cc'):
         so_objs = lib_objs['hakmem'] + [obj('alloc/src/override.cc')]
         all_targets.append(n.build(f'{builddir}/libhakmem.so', 'link_so', so_objs,
-                                   variables={'libs': '$unwind_lib -ldl',
+                                   variables={'libs': '-ldl',
                                               'extra': '-Wl,-soname,libhakmem.so -Wl,--exclude-libs,ALL'}))
 
     # Programs.

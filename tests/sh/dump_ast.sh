@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `hako --dump-ast FILE`: the tree on stdout and exit 0, or file:line:col: message lines on
-# stderr and exit 1.
+# stderr and exit 3 (a compile error).
 set -u
 hako="$BUILDDIR/hako"
 [ -x "$hako" ] || { echo "no $hako"; exit 77; }
@@ -25,7 +25,7 @@ printf 'let x = ;\nlet y = "\\q";\n' >"$tmp/bad.hako"
 "$hako" --dump-ast "$tmp/bad.hako" >"$tmp/out" 2>"$tmp/err"
 status=$?
 want=$(printf '%s:1:9: expected an expression, got '"';'"'\n%s:2:10: unknown escape sequence '"'\\\\q'" "$tmp/bad.hako" "$tmp/bad.hako")
-if [ $status = 1 ] && [ "$(cat "$tmp/err")" = "$want" ] && [ ! -s "$tmp/out" ]; then
+if [ $status = 3 ] && [ "$(cat "$tmp/err")" = "$want" ] && [ ! -s "$tmp/out" ]; then
   echo "TEST-RESULT: pass errors"
 else
   echo "TEST-RESULT: fail errors (status $status: $(cat "$tmp/err"); want $want)"
