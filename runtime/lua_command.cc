@@ -17,9 +17,9 @@ namespace {
 
 constexpr int kOk = 0, kError = 1, kUsage = 2;
 
-void usage() {
+void usage(FILE* out) {
   std::fprintf(
-      stderr,
+      out,
       "usage: hako lua [--report[=TARGET]] [--limit BYTES] [--no-tags] FILE.lua [ARGS...]\n"
       "  --report[=TARGET]  hakmem's report at exit (stderr, stdout or a file)\n"
       "  --limit BYTES      fail Lua's allocations beyond BYTES (suffix K, M or G)\n"
@@ -140,16 +140,16 @@ int command(int argc, char** argv, int first) {
     } else if (std::strcmp(a, "--no-tags") == 0) {
       mem.tags = false;
     } else if (std::strcmp(a, "--help") == 0 || std::strcmp(a, "-h") == 0) {
-      usage();
+      usage(stdout);
       return kOk;
     } else {
       std::fprintf(stderr, "hako lua: bad option '%s'\n", a);
-      usage();
+      usage(stderr);
       return kUsage;
     }
   }
   if (i >= argc) {
-    usage();
+    usage(stderr);
     return kUsage;
   }
   if (report) {

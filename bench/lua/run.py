@@ -198,8 +198,8 @@ def spread(runs):
     return 100.0 * (max(xs) - min(xs)) / statistics.median(xs) if len(xs) > 1 else None
 
 
-def best_peer(cells, sample):
-    times = [(med(cells[(sample, p)], 'seconds'), p) for p in PEERS if (sample, p) in cells
+def best_peer(cells, sample, key='seconds'):
+    times = [(med(cells[(sample, p)], key), p) for p in PEERS if (sample, p) in cells
              and cells[(sample, p)]]
     times = [t for t in times if t[0]]
     return min(times) if times else (None, None)
@@ -218,6 +218,8 @@ def time_table(samples, cells, allocs, sizes):
     if 'hakmem' in names:
         cols += [(f'hakmem ÷ {p}', 'hakmem', p) for p in PEERS + ['lua5.4'] if p in names]
     cols += [(f'{n} ÷ best', n, None) for n in names if n.startswith('hakmem')]
+    if 'hakmem' in names:  # the same by CPU time: steadier when others load the machine
+        cols.append(('hakmem ÷ best, CPU time', 'hakmem', 'cpu'))
     head = (['sample (size)'] + [f'{n} (s)' for n in names] + [c[0] for c in cols] +
             [f'target ≤ {TARGET:.2f}×', 'spread (max)'])
     rows, ratios = [], {c[0]: [] for c in cols}
@@ -225,7 +227,11 @@ def time_table(samples, cells, allocs, sizes):
         best, _ = best_peer(cells, smp)
         row = [f'{smp} ({sizes[smp]})'] + [ab.fmt(t[(smp, n)]) for n in names]
         for title, subj, ref in cols:
-            q = ab.ratio(t[(smp, subj)], best if ref is None else t[(smp, ref)])
+            if ref == 'cpu':
+                q = ab.ratio(med(cells[(smp, subj)], 'cpu_seconds'),
+                             best_peer(cells, smp, 'cpu_seconds')[0])
+            else:
+                q = ab.ratio(t[(smp, subj)], best if ref is None else t[(smp, ref)])
             ratios[title].append(q)
             row.append(ab.fmt_ratio(q))
         row.append(verdict(ab.ratio(t[(smp, 'hakmem')], best)) if 'hakmem' in names else '—')
@@ -359,8 +365,9 @@ def main():
     noise = noise_note(samples, cells, allocs, load0)
     text = ['### Time', '',
             f'Wall time, median of {runs} runs; ratios of medians. Best = the faster of '
-            f'{" and ".join(PEERS)} for that sample. Spread = the largest (max − min) / '
-            f'median among the runners.', '', times, noise, '',
+            f'{" and ".join(PEERS)} for that sample (by CPU time in the CPU column: user + '
+            f'system seconds, which other load disturbs less). Spread = the largest '
+            f'(max − min) / median of wall time among the runners.', '', times, noise, '',
             '### CPU time, peak RSS, page faults (medians)', '', others]
     print('\n' + '\n'.join(text))
     print(f'Load average at start {load0:.2f}, at end {load1:.2f}.'
