@@ -128,6 +128,15 @@ check report-on-os-exit 3 "bye" "" -- lua --report=r.json exit.lua  # os.exit sk
 check no-tags 0 "$(printf -- '--report\targs.lua\tnil\tnil\t0\t0')" "hakmem report" -- lua --no-tags --report args.lua
 grep -q "^lua\." err && fail no-tags-no-sites "$(grep "^lua\." err | head -3)" || pass no-tags-no-sites
 
+# The system backend: the process's malloc serves Lua (tags ignored; count and limit hold).
+HAKMEM_BACKEND=system "$hako" lua --report=sys.json --limit 4M grow.lua catch >out 2>err
+if [ $? = 0 ] && [ "$(cat out)" = "$(printf 'false\tnot enough memory\t1000')" ] &&
+  grep -q '"backend": *"system"' sys.json; then
+  pass system-backend
+else
+  fail system-backend "$(head -c 300 out) $(head -c 300 err)"
+fi
+
 # require finds Debian's lua-cjson through the default cpath.
 if lua5.4 -e 'require "cjson"' 2>/dev/null; then
   printf 'local cjson = require("cjson")\nprint(cjson.encode({1, "a", {b = true}}), cjson.decode("[4,5]")[2])\n' >cj.lua
