@@ -368,6 +368,9 @@ def main():
             f'{" and ".join(PEERS)} for that sample (by CPU time in the CPU column: user + '
             f'system seconds, which other load disturbs less). Spread = the largest '
             f'(max − min) / median of wall time among the runners.', '', times, noise, '',
+            'hakmem-untagged is `hako lua --no-tags`: the same allocator without exact '
+            'per-site accounting. What the tags cost per call (callgrind) and why: '
+            'docs/LUA.md, "What the tags cost".', '',
             '### CPU time, peak RSS, page faults (medians)', '', others]
     print('\n' + '\n'.join(text))
     print(f'Load average at start {load0:.2f}, at end {load1:.2f}.'
