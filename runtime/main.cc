@@ -1,8 +1,8 @@
 // The `hako` command line. Each subcommand is a function in the table below; `run` and the
 // REPL join it as the VM arrives.
 //
-// Exit status: 0 success, 1 the input is wrong (an invalid JSON document), 2 a usage or
-// I/O error, 3 a compile error (file:line:col: message lines on stderr).
+// Exit status: 0 success, 1 the input is wrong (an invalid JSON document, a Lua error), 2 a usage
+// or I/O error, 3 a compile error (file:line:col: message lines on stderr).
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -13,6 +13,7 @@
 #include "parser/json.h"
 #include "parser/parser.h"
 #include "parser/text_buffer.h"
+#include "runtime/lua_command.h"
 #include "vm/bytecode_dump.h"
 #include "vm/compile.h"
 
@@ -167,6 +168,9 @@ int dump_compiled(int argc, char** argv, bool mir) {
 int dump_mir(int argc, char** argv) { return dump_compiled(argc, argv, true); }
 int dump_bytecode(int argc, char** argv) { return dump_compiled(argc, argv, false); }
 
+// hako lua FILE.lua [ARGS]: a Lua 5.4 program on hakmem (runtime/lua_command.h).
+int lua(int argc, char** argv) { return hako::lua::command(argc + 2, argv - 2, 2); }
+
 struct Command {
   const char* name;
   int (*run)(int argc, char** argv);  // the arguments after the command's name
@@ -181,6 +185,7 @@ const Command kCommands[] = {
      "print the MIR of a Hako file's functions (--verify: check it after each pass)"},
     {"--dump-bytecode", dump_bytecode, "[-O0|-O1] [--verify] FILE",
      "print the bytecode of a Hako file"},
+    {"lua", lua, "FILE.lua [ARGS]", "run a Lua 5.4 program on hakmem (hako lua --help)"},
 };
 
 void usage(FILE* out) {

@@ -4,6 +4,8 @@
   samples/check.py                  Lua twins (lua5.4) against tests/golden/samples
   samples/check.py --hako "CMD"     Hako twins, run as `CMD samples/NAME.hako SIZE`
                                     (CMD is split like a shell command line)
+  samples/check.py --lua "CMD"      Lua twins run by CMD instead of lua5.4, e.g.
+                                    "build/release/hako lua"
   samples/check.py --update         rewrite the goldens from the Lua twins
   samples/check.py --bench [--hako "CMD"]
                                     run at the bench size, print wall times
@@ -41,7 +43,7 @@ def command(args, name, size, extra, scratch):
     if args.hako:
         cmd = shlex.split(args.hako) + [os.path.join(HERE, name + ".hako")]
     else:
-        cmd = ["lua5.4", os.path.join(HERE, name + ".lua")]
+        cmd = shlex.split(args.lua or "lua5.4") + [os.path.join(HERE, name + ".lua")]
     cmd.append(size)
     cmd += [e.replace("{tmp}", scratch) for e in extra]
     return cmd
@@ -51,14 +53,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--hako", metavar="CMD",
                     help="run the Hako twins with this command, e.g. 'build/release/hako run'")
+    ap.add_argument("--lua", metavar="CMD",
+                    help="run the Lua twins with this command instead of lua5.4")
     ap.add_argument("--update", action="store_true", help="rewrite the goldens (Lua only)")
     ap.add_argument("--bench", action="store_true", help="run at the bench size, print times")
     ap.add_argument("names", nargs="*", help="programs to run (default: all)")
     args = ap.parse_args()
 
-    if args.update and args.hako:
-        sys.exit("--update makes the goldens from the Lua twins only")
-    if not args.hako and shutil.which("lua5.4") is None:
+    if args.hako and args.lua:
+        sys.exit("--hako and --lua: one or the other")
+    if args.update and (args.hako or args.lua):
+        sys.exit("--update makes the goldens with lua5.4 only")
+    if not args.hako and not args.lua and shutil.which("lua5.4") is None:
         print("skipped: lua5.4 is not installed")
         sys.exit(77)
 
