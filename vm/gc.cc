@@ -140,13 +140,13 @@ void Runtime::free_object(Obj* o) {
       free(c, closure_bytes(c->nupvals()));
       return;
     }
-    case kUpvalue:
-      free(o, sizeof(Upvalue));
+    case kBox:
+      free(o, sizeof(Box));
       return;
     case kProto: {
       auto* p = static_cast<Proto*>(o);
       free(p->consts, proto_block_bytes(p->ncode, p->nconsts, p->nprotos, p->nupvals,
-                                        p->lines));  // the block starts with the constants
+                                        p->nlines));  // the block starts with the constants
       free(p, sizeof(Proto));
       return;
     }
@@ -165,8 +165,8 @@ void Runtime::mark_slow(Obj* o) {
   switch (o->type) {
     case kString:
       return;
-    case kUpvalue:
-      mark_value(*static_cast<Upvalue*>(o)->v);
+    case kBox:
+      mark_value(static_cast<Box*>(o)->value);
       return;  // no deeper than this
     default: {
       Obj** link = gclist_of(o);
@@ -196,7 +196,7 @@ void Runtime::trace(Obj* o) {
     case kClosure: {
       auto* c = static_cast<Closure*>(o);
       mark_object(c->proto);
-      for (uint32_t i = 0; i < c->nupvals(); ++i) mark_object(c->upvals()[i]);
+      for (uint32_t i = 0; i < c->nupvals(); ++i) mark_value(c->upvals()[i]);
       return;
     }
     case kProto: {
@@ -230,11 +230,13 @@ void Runtime::mark_roots() {
   // Dead slots above top may hold values the sweep frees: clear them, so that a frame
   // that grows into them later finds nil (Lua's traversethread does the same).
   for (Value* v = top; v < stack_end; ++v) *v = Value();
-  for (Upvalue* u = open_upvalues_; u; u = u->next_open) mark_object(u);
   mark_object(globals_);
   mark_object(string_lib_);
   for (String* s : names_) mark_object(s);
   mark_value(err_value_);
+  for (uint32_t i = 0; i < trace_count_ && i < kTraceHead; ++i) mark_object(trace_head_[i].proto);
+  for (uint32_t i = 0; i + kTraceHead < trace_count_ && i < kTraceTail; ++i)
+    mark_object(trace_tail_[i].proto);
   for (RootLink* l = roots; l; l = l->prev)
     for (size_t i = 0; i < l->count; ++i) mark_value(l->values[i]);
   if (root_hook_) root_hook_(*this, root_hook_ud_);
@@ -255,6 +257,17 @@ void Runtime::sweep() {
       strtab_remove(static_cast<String*>(o));
     free_object(o);
   }
+}
+
+void Runtime::collect_point() {
+  if (opt_.gc_stress && opt_.gc_stress_every > 1) {
+    if (stress_left_ > 0) {
+      --stress_left_;
+      return;
+    }
+    stress_left_ = opt_.gc_stress_every - 1;
+  }
+  collect();
 }
 
 void Runtime::collect() {
@@ -312,7 +325,7 @@ const char* Runtime::verify_heap() {
       }
       case kClosure:
       case kNative:
-      case kUpvalue:
+      case kBox:
       case kProto:
         break;
       default:
@@ -321,9 +334,14 @@ const char* Runtime::verify_heap() {
   }
   if (objects != objects_) return "the object count is wrong";
   if (short_strings != strtab_count_) return "the string table's count is wrong";
-  for (Upvalue* u = open_upvalues_; u; u = u->next_open) {
-    if (u->v < stack || u->v >= stack_end) return "an open upvalue points outside the stack";
-    if (u->next_open && u->next_open->v >= u->v) return "the open upvalues are out of order";
+  if (globals_->count != globals_->used)
+    return "a global was deleted (loaded code refers to positions)";
+  for (uint32_t i = 0; i < nframes; ++i) {
+    const Frame& f = frames[i];
+    if (f.base == 0 || stack + f.base > stack_end) return "a frame's base is outside the stack";
+    if (!stack[f.base - 1].is_closure() || stack[f.base - 1].as_closure() != f.cl)
+      return "a frame's function slot does not hold its closure";
+    if (i && f.base < frames[i - 1].base) return "the frames are out of order";
   }
   return nullptr;
 }

@@ -92,53 +92,57 @@ struct Map : Obj {
   const uint32_t* index() const { return reinterpret_cast<const uint32_t*>(entries + cap); }
 };
 
-// A captured variable: open while it lives in a stack slot of an active frame (v points
-// there; the runtime moves v when the stack is reallocated), closed when that frame ends
-// (the value moves into `closed` and v points at it).
-struct Upvalue : Obj {
-  Value* v;
-  union {
-    Upvalue* next_open;  // open: the next open upvalue, lower in the stack
-    Value closed;
-  };
-  bool is_open() const { return v != &closed; }
+// A box: one mutable variable that closures share (docs/BYTECODE.md, "Closures, upvalues
+// and boxes"). The compiler keeps a captured variable that is ever assigned in a box from its
+// declaration on: its register holds the box (NEWBOX), closures copy the box, and reads and
+// writes go through it. A Value with tag kBox points at one; such values live only in
+// registers and closures, never in arrays, maps or globals.
+struct Box : Obj {
+  Value value;
 };
 
-// How a closure captures its upvalue i: register `index` of the enclosing frame
-// (in_stack), or upvalue `index` of the enclosing closure.
+// How CLOSURE fills upvalue i of a new closure (bc::UpvalKind): a copy of register `index`
+// of the frame running CLOSURE (a value, or a box), a copy of upvalue `index` of the closure
+// running CLOSURE, or the new closure itself.
+enum class UpvalKind : uint8_t { kLocal, kUpval, kSelf };
 struct UpvalDesc {
-  uint16_t index;
-  uint8_t in_stack;
-  uint8_t pad_;
+  UpvalKind kind;
+  uint8_t index;
 };
 
-// A compiled function: its code and what the code refers to. The compiler fills it;
-// the runtime owns the arrays (proto_reserve in runtime.h) and the GC traces consts,
-// protos, name and source.
+// Instructions from `pc` on (up to the next run) come from source line `line`.
+struct LineRun {
+  uint32_t pc;
+  uint32_t line;
+};
+
+// A compiled function, loaded from a bc::Proto (interp.h): its code and what the code
+// refers to, in one block the runtime owns (proto_reserve). The GC traces consts, protos,
+// name and source. GETGLOBAL/SETGLOBAL in `code` carry positions in the runtime's globals
+// map instead of the unit's global numbers (resolved once, at load).
 struct Proto : Obj {
   uint32_t* code;     // ncode instructions (vm/bytecode.h)
-  uint32_t* lines;    // ncode source lines, or nullptr
   Value* consts;      // nconsts constants
   Proto** protos;     // nprotos nested functions
   UpvalDesc* upvals;  // nupvals capture descriptions
+  LineRun* lines;     // nlines runs, sorted by pc, the first at pc 0 (or none)
   String* name;       // the function's name, nullptr when anonymous
   String* source;     // the chunk's file name, or nullptr
-  uint32_t ncode, nconsts, nprotos, nupvals;
+  uint32_t ncode, nconsts, nprotos, nupvals, nlines;
   uint32_t line;     // where the function starts
   uint16_t nparams;  // parameters
   uint16_t nregs;    // frame size in registers
   Obj* gclist;
 };
 
-// A function value: a prototype and its captured variables (Obj::extra of them). The
-// runtime creates it with null upvalues; the interpreter anchors it (a register) before
-// filling them, since creating an upvalue may collect.
+// A function value: a prototype and its upvalues (Obj::extra of them), each a captured
+// value or a box (tag kBox). The runtime creates it with nil upvalues.
 struct Closure : Obj {
   Proto* proto;
   Obj* gclist;
   uint32_t nupvals() const { return extra; }
-  Upvalue** upvals() { return reinterpret_cast<Upvalue**>(this + 1); }
-  Upvalue* const* upvals() const { return reinterpret_cast<Upvalue* const*>(this + 1); }
+  Value* upvals() { return reinterpret_cast<Value*>(this + 1); }
+  const Value* upvals() const { return reinterpret_cast<const Value*>(this + 1); }
 };
 
 // A C++ function value with a name (for printing and messages), host data (not traced)
@@ -153,20 +157,20 @@ struct Native : Obj {
 
 // The sizes of blocks with variable parts (pointer arrays: sizeof of a pointer on purpose).
 inline size_t closure_bytes(uint32_t nupvals) {
-  return sizeof(Closure) +
-         size_t(nupvals) * sizeof(Upvalue*);  // NOLINT(bugprone-sizeof-expression)
+  return sizeof(Closure) + size_t(nupvals) * sizeof(Value);
 }
-// A proto's one block: constants, nested protos, code, lines, upvalue descriptions.
+// A proto's one block, by alignment: constants, nested protos, line runs, code, upvalue
+// descriptions.
 inline size_t proto_block_bytes(uint32_t ncode, uint32_t nconsts, uint32_t nprotos,
-                                uint32_t nupvals, bool lines) {
+                                uint32_t nupvals, uint32_t nlines) {
   return size_t(nconsts) * sizeof(Value) +
          size_t(nprotos) * sizeof(Proto*) +  // NOLINT(bugprone-sizeof-expression)
-         size_t(ncode) * 4 * (lines ? 2 : 1) + size_t(nupvals) * sizeof(UpvalDesc);
+         size_t(nlines) * sizeof(LineRun) + size_t(ncode) * 4 + size_t(nupvals) * sizeof(UpvalDesc);
 }
 
 // The sizes docs/VM.md quotes.
 static_assert(sizeof(String) == 24 && sizeof(Array) == 40 && sizeof(Map) == 48 &&
-              sizeof(Upvalue) == 40 && sizeof(Closure) == 32 && sizeof(Native) == 64 &&
-              sizeof(Proto) == 104);
+              sizeof(Box) == 32 && sizeof(Closure) == 32 && sizeof(Native) == 64 &&
+              sizeof(Proto) == 112);
 
 }  // namespace hako::vm

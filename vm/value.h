@@ -23,8 +23,8 @@ enum Tag : uint8_t {
   kMap,
   kClosure,
   kNative,
-  kUpvalue,  // objects that no Value holds
-  kProto,
+  kBox,    // a captured variable: held by registers and closures, never by Hako values
+  kProto,  // never held by a Value
   kTagCount,
 };
 constexpr uint8_t kFirstObject = kString;
@@ -35,6 +35,7 @@ struct Array;
 struct Map;
 struct Closure;
 struct Native;
+struct Box;
 
 struct Value {
   union {
@@ -76,6 +77,7 @@ struct Value {
   static Value map(Map* m) { return object(reinterpret_cast<Obj*>(m), kMap); }
   static Value closure(Closure* c) { return object(reinterpret_cast<Obj*>(c), kClosure); }
   static Value native(Native* n) { return object(reinterpret_cast<Obj*>(n), kNative); }
+  static Value box(Box* b) { return object(reinterpret_cast<Obj*>(b), kBox); }
   static Value object(Obj* p);  // the tag from p->type (object.h)
 
   bool is_nil() const { return tag == kNil; }
@@ -99,6 +101,7 @@ struct Value {
   Map* as_map() const { return reinterpret_cast<Map*>(o); }
   Closure* as_closure() const { return reinterpret_cast<Closure*>(o); }
   Native* as_native() const { return reinterpret_cast<Native*>(o); }
+  Box* as_box() const { return reinterpret_cast<Box*>(o); }
 
   // Same tag and same payload bits: identity for objects, exact equality for ints and for
   // floats other than NaN and -0.0 (see equal() in value_ops.h for ==).
