@@ -111,10 +111,6 @@ void* Runtime::alloc_object(size_t n, uint8_t type, hak_site_t site) {
   return o;
 }
 
-size_t map_store_bytes(uint32_t cap) {
-  return size_t(cap) * sizeof(MapEntry) + (cap > kMapLinear ? size_t(cap) * 2 * 4 : 0);
-}
-
 void Runtime::free_object(Obj* o) {
   --objects_;
   switch (o->type) {
@@ -189,7 +185,7 @@ void Runtime::trace(Obj* o) {
         const MapEntry& e = m->entries[i];
         if (!e.live()) continue;
         if (e.key_tag >= kFirstObject) mark_object(reinterpret_cast<Obj*>(e.key_bits));
-        mark_value(e.value);
+        mark_value(e.value());
       }
       return;
     }

@@ -220,11 +220,11 @@ bool HAKO_VM_LOOP(Runtime& rt, Value* ret) {
 
       // ---- Globals (Bx is a position in the globals map: load.cc), upvalues, boxes.
       vmcase(GETGLOBAL) {
-        *RA = rt.globals()->entries[bc::Bx(i)].value;
+        *RA = rt.globals()->entries[bc::Bx(i)].value();
         vmbreak;
       }
       vmcase(SETGLOBAL) {
-        rt.globals()->entries[bc::Bx(i)].value = *RA;
+        rt.globals()->entries[bc::Bx(i)].set_value(*RA);
         vmbreak;
       }
       vmcase(GETUPVAL) {
@@ -310,7 +310,7 @@ bool HAKO_VM_LOOP(Runtime& rt, Value* ret) {
         if (HAKO_LIKELY(o.tag == kMap)) {
           Map* m = o.as_map();
           int32_t at = map_find_str(rt, m, KC->as_string());
-          *RA = at < 0 ? Value() : m->entries[at].value;
+          *RA = at < 0 ? Value() : m->entries[at].value();
           vmbreak;
         }
         if (!get_index(rt, o, *KC, RA)) goto error;
@@ -342,7 +342,7 @@ bool HAKO_VM_LOOP(Runtime& rt, Value* ret) {
           Map* m = o.as_map();
           int32_t at = map_find_str(rt, m, KB->as_string());
           if (at >= 0) {
-            m->entries[at].value = *RC;
+            m->entries[at].set_value(*RC);
             vmbreak;
           }
           if (!map_set(rt, m, *KB, *RC)) goto error;

@@ -58,28 +58,41 @@ struct Array : Obj {
   Obj* gclist;  // gray list link
 };
 
-// A map entry. The key's payload and tag, with the key's hash in the padding a Value would
-// have, so an entry is 32 bytes. A deleted entry keeps its place with key_tag kDeadKey.
+// A map entry: the key's and the value's payloads, their tags as bytes, and the key's hash,
+// in 24 bytes (two Values would take 32). A deleted entry keeps its place with key_tag
+// kDeadKey. The tags are read and written only here, as bytes.
 constexpr uint8_t kDeadKey = 0xFF;
 struct MapEntry {
   uint64_t key_bits;
+  uint64_t val_bits;
   uint8_t key_tag;
-  uint8_t pad_[3];
+  uint8_t val_tag;
+  uint16_t pad_;
   uint32_t hash;
-  Value value;
   Value key() const {
     Value k;
     k.bits = key_bits;
     k.tag = key_tag;
     return k;
   }
+  Value value() const {
+    Value v;
+    v.bits = val_bits;
+    v.tag = val_tag;
+    return v;
+  }
+  void set_value(Value v) {
+    val_bits = v.bits;
+    val_tag = static_cast<uint8_t>(v.tag);
+  }
   bool live() const { return key_tag != kDeadKey; }
 };
-static_assert(sizeof(MapEntry) == 32, "a map entry is four words");
+static_assert(sizeof(MapEntry) == 24, "a map entry is three words");
 
 // An insertion-ordered hash map (map.h). Entries are appended in insertion order; maps of
-// more than kMapLinear slots also have an open-addressing index of 2*cap uint32 slots
-// (entry positions) right after the entries, in the same block.
+// more than kMapLinear slots also have an open-addressing index of 2*cap slots (entry
+// positions, 1, 2 or 4 bytes each as cap needs: map_index_width) right after the entries,
+// in the same block.
 constexpr uint32_t kMapLinear = 8;
 struct Map : Obj {
   MapEntry* entries;  // cap entries [+ index] (site vm.map.store)
@@ -88,8 +101,8 @@ struct Map : Obj {
   uint32_t cap;       // 0 or a power of two
   uint32_t pad_;
   Obj* gclist;
-  uint32_t* index() { return reinterpret_cast<uint32_t*>(entries + cap); }
-  const uint32_t* index() const { return reinterpret_cast<const uint32_t*>(entries + cap); }
+  void* index() { return entries + cap; }
+  const void* index() const { return entries + cap; }
 };
 
 // A box: one mutable variable that closures share (docs/BYTECODE.md, "Closures, upvalues

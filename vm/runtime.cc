@@ -140,7 +140,7 @@ Map* Runtime::new_map(uint32_t cap) {
   m->cap = cap;
   m->pad_ = 0;
   m->gclist = nullptr;
-  if (cap > kMapLinear) std::memset(m->index(), 0xFF, size_t(cap) * 2 * 4);
+  if (cap > kMapLinear) std::memset(m->index(), 0xFF, size_t(cap) * 2 * map_index_width(cap));
   return m;
 }
 

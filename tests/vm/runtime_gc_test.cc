@@ -60,7 +60,7 @@ TEST(Gc, BytesAreCountedExactly) {
     Map* m = t->new_map(16);
     keep.set(Value::map(m));
     EXPECT_EQ(t->heap_bytes(), base + sizeof(Array) + 10 * sizeof(Value) + sizeof(Map) +
-                                   16 * sizeof(MapEntry) + 32 * 4);
+                                   16 * sizeof(MapEntry) + 32 * map_index_width(16));
   }
   t->collect();
   EXPECT_EQ(t->heap_bytes(), base);
