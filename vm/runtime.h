@@ -44,7 +44,7 @@ struct RuntimeOptions {
   bool gc_stress = false;            // collect at every allocation (flushes missing roots)
   uint32_t gc_stress_every = 1;      // with gc_stress: at every n-th allocation instead
   uint32_t gc_pause = 200;           // percent: the heap grows to this much of what survived
-  size_t gc_min_heap = 1 << 20;      // no collection while the heap is smaller
+  size_t gc_min_heap = 128 << 10;    // no collection while the heap is smaller
   uint32_t max_native_depth = 200;   // nested Runtime::call()s (C++ recursion)
   uint32_t max_frames = 200000;      // active Hako calls ("stack overflow")
   size_t max_stack_slots = 1 << 24;  // the value stack's limit ("stack overflow")
