@@ -57,7 +57,7 @@
       ++pc;                                    \
   } while (0)
 
-// The arithmetic families: int op int, float op float inline; mixed operands and errors in
+// The arithmetic families: int op int, and float (or mixed) op float, inline; errors in
 // vm::arith. IOP(x, y) and FOP(x, y) compute; `c` is the right operand as a Value.
 #define ARITH_BODY(AOP, IOP, FOP, rb, c)                 \
   do {                                                   \
@@ -65,8 +65,8 @@
     if (vb_.tag == kInt && vc_.tag == kInt) {            \
       int64_t x = vb_.i, y = vc_.i;                      \
       IOP;                                               \
-    } else if (vb_.tag == kFloat && vc_.tag == kFloat) { \
-      double x = vb_.f, y = vc_.f;                       \
+    } else if (vb_.is_number() && vc_.is_number()) {   \
+      double x = vb_.as_number(), y = vc_.as_number(); \
       *RA = Value::number(FOP);                          \
     } else if (!arith(rt, ArithOp::AOP, vb_, vc_, RA)) { \
       goto error;                                        \
