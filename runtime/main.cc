@@ -397,6 +397,12 @@ int repl(const RunOptions& o) {
       s.report_error();
   }
   std::free(line);
+  if (!text.empty()) {  // the input ended inside a block, brackets or a comment
+    hako::bc::Unit unit;
+    hako::Errors errors;
+    if (!s.compile("stdin", text, &unit, &errors))
+      for (const hako::Error& e : errors) print_error("stdin", e, false);
+  }
   if (tty) std::fputc('\n', stdout);
   return kOk;
 }
