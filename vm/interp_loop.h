@@ -65,8 +65,8 @@
     if (vb_.tag == kInt && vc_.tag == kInt) {            \
       int64_t x = vb_.i, y = vc_.i;                      \
       IOP;                                               \
-    } else if (vb_.is_number() && vc_.is_number()) {   \
-      double x = vb_.as_number(), y = vc_.as_number(); \
+    } else if (vb_.is_number() && vc_.is_number()) {     \
+      double x = vb_.as_number(), y = vc_.as_number();   \
       *RA = Value::number(FOP);                          \
     } else if (!arith(rt, ArithOp::AOP, vb_, vc_, RA)) { \
       goto error;                                        \

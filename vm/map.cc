@@ -122,8 +122,9 @@ bool make_room(Runtime& rt, Map* m, Value k, Value v) {
 
 int32_t map_find_short(const Map* m, const String* key) {
   auto bits = reinterpret_cast<uint64_t>(key);
-  return probe_index(m, key->extra,
-                     [bits](const MapEntry& e) { return e.key_bits == bits && e.key_tag == kString; });
+  return probe_index(m, key->extra, [bits](const MapEntry& e) {
+    return e.key_bits == bits && e.key_tag == kString;
+  });
 }
 
 int32_t map_find(Runtime& rt, const Map* m, Value key) {

@@ -107,9 +107,9 @@ struct Sample {
 constexpr size_t kMinSampleSlots = 256, kMaxSampleSlots = size_t{1} << 16;
 pthread_mutex_t g_sample_lock = PTHREAD_MUTEX_INITIALIZER;
 Sample* g_samples;
-size_t g_sample_slots;   // a power of two, or 0 before the first sample
-size_t g_sample_count;   // live samples
-size_t g_sample_tombs;   // deleted slots (ptr 1), cleared by a rebuild
+size_t g_sample_slots;  // a power of two, or 0 before the first sample
+size_t g_sample_count;  // live samples
+size_t g_sample_tombs;  // deleted slots (ptr 1), cleared by a rebuild
 std::atomic<uint64_t> g_samples_dropped;
 
 size_t sample_slot(uintptr_t p, size_t slots) {

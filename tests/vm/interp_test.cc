@@ -2,6 +2,8 @@
 // limits (stack overflow, budget, memory), calls from C++, stack growth, globals across
 // units, and many runtimes on many threads. Every test runs with the computed-goto loop and
 // with the switch loop (the same source, interp_loop.h).
+#include "vm/interp.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -10,7 +12,6 @@
 
 #include "tests/vm/runtime_helpers.h"
 #include "vm/compile.h"
-#include "vm/interp.h"
 
 namespace hako::vm {
 namespace {
@@ -122,8 +123,9 @@ TEST_P(Interp, DeepRecursionIsAStackOverflowErrorNotACrash) {
   EXPECT_NE(vm.error().find("... (199979 more)"), std::string::npos);
   EXPECT_EQ(vm.rt().nframes, 0u);
   // The runtime goes on, and recursion below the limit works.
-  EXPECT_EQ(vm.output("fn g(n) { if (n == 0) { return 0; } return 1 + g(n - 1); } print(g(150000));"),
-            "150000\n");
+  EXPECT_EQ(
+      vm.output("fn g(n) { if (n == 0) { return 0; } return 1 + g(n - 1); } print(g(150000));"),
+      "150000\n");
   EXPECT_EQ(vm.output("print(pcall(fn() { fn h() { return h(); } return h(); }).error);"),
             "stack overflow\n");
 }
@@ -132,7 +134,8 @@ TEST_P(Interp, FrameLimitIsAnOption) {
   RuntimeOptions o;
   o.max_frames = 50;
   Vm vm(GetParam(), o);
-  EXPECT_EQ(vm.output("fn d(n) { if (n == 0) { return 0; } return d(n - 1); } print(d(40));"), "0\n");
+  EXPECT_EQ(vm.output("fn d(n) { if (n == 0) { return 0; } return d(n - 1); } print(d(40));"),
+            "0\n");
   EXPECT_FALSE(vm.run("d(60);"));
   EXPECT_EQ(vm.error().substr(0, 14), "stack overflow");
 }
@@ -142,7 +145,8 @@ TEST_P(Interp, TheStackGrowsUnderRunningFrames) {
   // frame holds values in it (a pointer into the stack must never dangle).
   Vm vm(GetParam());
   std::string regs;
-  for (int i = 0; i < 180; ++i) regs += "let v" + std::to_string(i) + " = n + " + std::to_string(i) + ";\n";
+  for (int i = 0; i < 180; ++i)
+    regs += "let v" + std::to_string(i) + " = n + " + std::to_string(i) + ";\n";
   std::string sum = "v0";
   for (int i = 1; i < 180; ++i) sum += " + v" + std::to_string(i);
   EXPECT_EQ(vm.output("fn wide(n) {\n" + regs + "if (n == 0) { return " + sum +
@@ -158,7 +162,7 @@ TEST_P(Interp, BudgetExhaustionStopsTheProgramAndPcallCannotCatchIt) {
   EXPECT_FALSE(vm.run("let n = 0; print(pcall(fn() { while (true) { n += 1; } }));"));
   EXPECT_EQ(vm.error().substr(0, 29), "instruction budget exhausted\n");
   EXPECT_EQ(vm.rt().budget, 0);
-  EXPECT_EQ(vm.out(), "");  // pcall did not return
+  EXPECT_EQ(vm.out(), "");            // pcall did not return
   EXPECT_FALSE(vm.run("print(1);"));  // stays exhausted
   vm.rt().set_budget(-1);
   EXPECT_EQ(vm.output("print(n > 1000);"), "true\n");
@@ -208,8 +212,9 @@ TEST_P(Interp, ErrorValuesArePassedUnchanged) {
 
 TEST_P(Interp, TracebacksNameFilesLinesAndFunctions) {
   Vm vm(GetParam());
-  EXPECT_FALSE(vm.run("fn inner() {\n  return nil + 1;\n}\nlet outer = fn() {\n  return inner();\n};\n"
-                      "let anon = [fn() { return outer(); }];\nanon[0]();\n"));
+  EXPECT_FALSE(
+      vm.run("fn inner() {\n  return nil + 1;\n}\nlet outer = fn() {\n  return inner();\n};\n"
+             "let anon = [fn() { return outer(); }];\nanon[0]();\n"));
   EXPECT_EQ(vm.error(),
             "bad operands for +: nil and int (numbers expected)\n"
             "  t.hako:2 in function inner\n"
@@ -233,14 +238,17 @@ TEST_P(Interp, ClosuresRunFromCpp) {
   ASSERT_TRUE(vm.rt().call_value(f, {Value::integer(6), Value::integer(7)}, &r));
   EXPECT_EQ(r.i, 42 + 101);
   ASSERT_TRUE(vm.rt().call_value(f, {Value::integer(1)}, &r) == false);  // nil * ... raises
-  EXPECT_EQ(vm.message(), "bad operands for *: int and nil (numbers expected)\n  t.hako:1 in function <anonymous>\n");
+  EXPECT_EQ(
+      vm.message(),
+      "bad operands for *: int and nil (numbers expected)\n  t.hako:1 in function <anonymous>\n");
   vm.rt().clear_error();
   // A host function that calls back into the VM.
-  ASSERT_TRUE(vm.rt().register_native(vm.rt().globals(), "", "twice", [](Runtime& rt, Args a, Value* ret) {
-    Value x;
-    if (!rt.call_value(a[0], {a[1]}, &x)) return false;
-    return rt.call_value(a[0], {x}, ret);
-  }));
+  ASSERT_TRUE(
+      vm.rt().register_native(vm.rt().globals(), "", "twice", [](Runtime& rt, Args a, Value* ret) {
+        Value x;
+        if (!rt.call_value(a[0], {a[1]}, &x)) return false;
+        return rt.call_value(a[0], {x}, ret);
+      }));
   EXPECT_EQ(vm.output("print(twice(fn(v) { return v .. \"!\"; }, \"hi\"));"), "hi!!\n");
   EXPECT_EQ(vm.output("print(pcall(twice, fn(v) { error(\"no\"); }, 1));"),
             "{\"ok\": false, \"error\": \"no\"}\n");
@@ -249,15 +257,17 @@ TEST_P(Interp, ClosuresRunFromCpp) {
 TEST_P(Interp, GlobalsAcrossUnits) {
   Vm vm(GetParam());
   ASSERT_TRUE(vm.rt().set_global("host_value", Value::integer(7)));
-  EXPECT_EQ(vm.output("fn later_user() { return defined_later; }\nprint(later_user(), host_value);\n"
-                      "let defined_later = 1;"),
-            "nil\t7\n");  // declared later in the chunk, not assigned yet: nil
+  EXPECT_EQ(
+      vm.output("fn later_user() { return defined_later; }\nprint(later_user(), host_value);\n"
+                "let defined_later = 1;"),
+      "nil\t7\n");  // declared later in the chunk, not assigned yet: nil
   EXPECT_EQ(vm.output("defined_later = 5;\nprint(later_user());"), "5\n");
   EXPECT_EQ(vm.output("host_value = host_value * 6;"), "");
   EXPECT_EQ(vm.rt().get_global("host_value").i, 42);
   // Adding many globals grows the globals map; loaded code keeps working.
   std::string many;
-  for (int i = 0; i < 3000; ++i) many += "let g" + std::to_string(i) + " = " + std::to_string(i) + ";\n";
+  for (int i = 0; i < 3000; ++i)
+    many += "let g" + std::to_string(i) + " = " + std::to_string(i) + ";\n";
   EXPECT_EQ(vm.output(many + "print(g2999 + later_user());"), "3004\n");
   EXPECT_EQ(vm.output("print(later_user(), g0, print == print);"), "5\t0\ttrue\n");
 }
