@@ -249,9 +249,11 @@ LIBS = [
 LIB_EXCLUDE = {'alloc/src/override.cc', 'runtime/main.cc'}
 # Extra flags for some files, with g++ (the flag, then why).
 GCC_FILE_FLAGS = {
-    # The interpreter's computed-goto loop: without it GCC merges the handlers' identical
-    # dispatch tails into a few shared indirect jumps, which predict badly (~25% slower).
-    'vm/interp.cc': '-fno-crossjumping',
+    # The interpreter's computed-goto loop: without -fno-crossjumping GCC merges the
+    # handlers' identical dispatch tails into a few shared indirect jumps, which predict
+    # badly (~25% slower); without -fno-tree-slp-vectorize it merges setobj's two 8-byte
+    # copies into 16-byte ones that stall store-to-load forwarding (interp_impl.h).
+    'vm/interp.cc': '-fno-crossjumping -fno-tree-slp-vectorize',
 }
 # Test folder -> library it tests (tests/<dir>/*_test.cc -> $builddir/tests/<dir>_test).
 TEST_LIBS = {'alloc': 'hakmem', 'sites': 'hakmem', 'parser': 'hakoparse', 'vm': 'hakovm',

@@ -49,7 +49,7 @@ bool for_prep(Runtime& rt, Value* ra, bool* skip) {
   uint64_t n = ::hako::arith::range_count(ra[0].i, ra[1].i, ra[2].i);
   *skip = n == 0;
   ra[1].i = static_cast<int64_t>(n - 1);
-  ra[3] = ra[0];
+  setobj(ra + 3, ra);
   return true;
 }
 
@@ -60,7 +60,7 @@ bool iter_error(Runtime& rt, Value v) {
 bool concat_list(Runtime& rt, const Value* base, const uint8_t* regs, unsigned n, Value* out) {
   // The operands stay rooted in their registers; concat reads copies.
   Value vals[256];
-  for (unsigned j = 0; j < n; ++j) vals[j] = base[regs[j]];
+  for (unsigned j = 0; j < n; ++j) setobj(vals + j, base + regs[j]);
   return concat(rt, vals, n, out);
 }
 
@@ -68,7 +68,7 @@ bool new_array_list(Runtime& rt, const Value* base, const uint8_t* regs, unsigne
                     Value* out) {
   Array* a = rt.new_array(hint > n ? hint : n);
   if (!a) return false;
-  for (unsigned j = 0; j < n; ++j) a->items[j] = base[regs[j]];
+  for (unsigned j = 0; j < n; ++j) setobj(a->items + j, base + regs[j]);
   a->len = n;
   *out = Value::array(a);
   return true;
@@ -77,7 +77,7 @@ bool new_array_list(Runtime& rt, const Value* base, const uint8_t* regs, unsigne
 bool append_list(Runtime& rt, Value arr, const Value* base, const uint8_t* regs, unsigned n) {
   Array* a = arr.as_array();
   if (!array_reserve(rt, a, size_t(a->len) + n)) return false;
-  for (unsigned j = 0; j < n; ++j) a->items[a->len++] = base[regs[j]];
+  for (unsigned j = 0; j < n; ++j) setobj(a->items + a->len++, base + regs[j]);
   return true;
 }
 
@@ -89,10 +89,10 @@ bool closure(Runtime& rt, Closure* cl, Value* base, Proto* p, Value* out) {
     const UpvalDesc& d = p->upvals[j];
     switch (d.kind) {
       case UpvalKind::kLocal:
-        up[j] = base[d.index];
+        setobj(up + j, base + d.index);
         break;
       case UpvalKind::kUpval:
-        up[j] = cl->upvals()[d.index];
+        setobj(up + j, cl->upvals() + d.index);
         break;
       case UpvalKind::kSelf:
         up[j] = Value::closure(c);

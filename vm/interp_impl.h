@@ -27,6 +27,16 @@
 
 namespace hako::vm::interp {
 
+// Copies a value as Lua's setobj does, its two words one by one. An aggregate copy is one
+// 16-byte SSE load, and a value was usually just written by two 8-byte stores (a
+// constructor, an arithmetic result): a load wider than the stores before it cannot be
+// forwarded from them, a stall of about a dozen cycles. (interp.cc is built with
+// -fno-tree-slp-vectorize, so that g++ does not merge the two copies back into one.)
+inline void setobj(Value* d, const Value* s) {
+  d->bits = s->bits;
+  d->tag = s->tag;
+}
+
 // The loops: run the frame on top of rt.frames (an entry frame) until it returns, with
 // *ret its result; or unwind every frame down to and including it and return false with
 // the error pending. interp.cc builds one with computed goto, interp_switch.cc one with a

@@ -136,12 +136,12 @@
 // caller, which receives the value in the register its CALL named.
 #define DO_RETURN(value)                  \
   do {                                    \
-    Value rv_ = (value);                  \
+    const Value* rv_ = (value);           \
     Frame* f_ = rt.frames + --rt.nframes; \
     if (HAKO_UNLIKELY(f_->entry)) {       \
       rt.budget = budget;                 \
       rt.top = rt.stack + f_->base;       \
-      *ret = rv_;                         \
+      *ret = *rv_;                        \
       return true;                        \
     }                                     \
     Frame* c_ = f_ - 1;                   \
@@ -149,7 +149,7 @@
     base = rt.stack + c_->base;           \
     pc = c_->pc;                          \
     k = cl->proto->consts;                \
-    base[f_->ret] = rv_;                  \
+    setobj(base + f_->ret, rv_);          \
     rt.top = base + cl->proto->nregs;     \
   } while (0)
 
@@ -190,7 +190,7 @@ bool HAKO_VM_LOOP(Runtime& rt, Value* ret) {
     vmdispatch(bc::op(i)) {
       // ---- Loads and moves.
       vmcase(MOVE) {
-        *RA = *RB;
+        setobj(RA, RB);
         vmbreak;
       }
       vmcase(LOADI) {
@@ -202,7 +202,7 @@ bool HAKO_VM_LOOP(Runtime& rt, Value* ret) {
         vmbreak;
       }
       vmcase(LOADK) {
-        *RA = k[bc::Bx(i)];
+        setobj(RA, k + bc::Bx(i));
         vmbreak;
       }
       vmcase(LOADNIL) {
@@ -228,15 +228,15 @@ bool HAKO_VM_LOOP(Runtime& rt, Value* ret) {
         vmbreak;
       }
       vmcase(GETUPVAL) {
-        *RA = cl->upvals()[bc::B(i)];
+        setobj(RA, cl->upvals() + bc::B(i));
         vmbreak;
       }
       vmcase(GETUPBOX) {
-        *RA = cl->upvals()[bc::B(i)].as_box()->value;
+        setobj(RA, &cl->upvals()[bc::B(i)].as_box()->value);
         vmbreak;
       }
       vmcase(SETUPBOX) {
-        cl->upvals()[bc::B(i)].as_box()->value = *RA;
+        setobj(&cl->upvals()[bc::B(i)].as_box()->value, RA);
         vmbreak;
       }
       vmcase(NEWBOX) {
@@ -246,11 +246,11 @@ bool HAKO_VM_LOOP(Runtime& rt, Value* ret) {
         vmbreak;
       }
       vmcase(GETBOX) {
-        *RA = RB->as_box()->value;
+        setobj(RA, &RB->as_box()->value);
         vmbreak;
       }
       vmcase(SETBOX) {
-        RA->as_box()->value = *RB;
+        setobj(&RA->as_box()->value, RB);
         vmbreak;
       }
       vmcase(CLOSURE) {
@@ -285,7 +285,7 @@ bool HAKO_VM_LOOP(Runtime& rt, Value* ret) {
         if (o.tag == kArray && key.tag == kInt) {
           Array* a = o.as_array();
           if (HAKO_LIKELY(static_cast<uint64_t>(key.i) < a->len)) {
-            *RA = a->items[key.i];
+            setobj(RA, a->items + key.i);
             vmbreak;
           }
         } else if (o.tag == kMap) {
@@ -299,7 +299,7 @@ bool HAKO_VM_LOOP(Runtime& rt, Value* ret) {
         Value o = *RB;
         unsigned idx = bc::C(i);
         if (o.tag == kArray && idx < o.as_array()->len) {
-          *RA = o.as_array()->items[idx];
+          setobj(RA, o.as_array()->items + idx);
           vmbreak;
         }
         if (!get_index(rt, o, Value::integer(idx), RA)) goto error;
@@ -320,7 +320,7 @@ bool HAKO_VM_LOOP(Runtime& rt, Value* ret) {
         Value o = *RA, key = *RB;
         if (o.tag == kArray && key.tag == kInt &&
             static_cast<uint64_t>(key.i) < o.as_array()->len) {
-          o.as_array()->items[key.i] = *RC;
+          setobj(o.as_array()->items + key.i, RC);
           vmbreak;
         }
         if (!set_index(rt, o, key, *RC)) goto error;
@@ -330,7 +330,7 @@ bool HAKO_VM_LOOP(Runtime& rt, Value* ret) {
         Value o = *RA;
         unsigned idx = bc::B(i);
         if (o.tag == kArray && idx < o.as_array()->len) {
-          o.as_array()->items[idx] = *RC;
+          setobj(o.as_array()->items + idx, RC);
           vmbreak;
         }
         if (!set_index(rt, o, Value::integer(idx), *RC)) goto error;
@@ -494,7 +494,7 @@ bool HAKO_VM_LOOP(Runtime& rt, Value* ret) {
           Value* fp = rt.top;
           fp[0] = fv;
           unsigned np_ = np->nparams, m = n < np_ ? n : np_;
-          for (unsigned j = 0; j < m; ++j) fp[1 + j] = base[regs[j]];
+          for (unsigned j = 0; j < m; ++j) setobj(fp + 1 + j, base + regs[j]);
           for (unsigned j = m; j < np_; ++j) fp[1 + j] = Value();
           Frame* f = rt.frames + rt.nframes - 1;
           f->pc = pc + (n + 3) / 4;
@@ -518,7 +518,7 @@ bool HAKO_VM_LOOP(Runtime& rt, Value* ret) {
           }
           Value* fp = rt.top;
           fp[0] = fv;
-          for (unsigned j = 0; j < n; ++j) fp[1 + j] = base[regs[j]];
+          for (unsigned j = 0; j < n; ++j) setobj(fp + 1 + j, base + regs[j]);
           Value r;
           SAVE_BUDGET();
           bool ok = rt.call_native(fv.as_native(), static_cast<uint32_t>(fp + 1 - rt.stack), n, &r);
@@ -533,11 +533,12 @@ bool HAKO_VM_LOOP(Runtime& rt, Value* ret) {
         goto error;
       }
       vmcase(RETURN) {
-        DO_RETURN(*RA);
+        DO_RETURN(RA);
         vmbreak;
       }
       vmcase(RETURN0) {
-        DO_RETURN(Value());
+        static constexpr Value kNilValue;
+        DO_RETURN(&kNilValue);
         vmbreak;
       }
 
@@ -550,7 +551,7 @@ bool HAKO_VM_LOOP(Runtime& rt, Value* ret) {
           uint64_t n = ::hako::arith::range_count(ra[0].i, ra[1].i, ra[2].i);
           skip = n == 0;
           ra[1].i = static_cast<int64_t>(n - 1);
-          ra[3] = ra[0];
+          setobj(ra + 3, ra);
         } else if (!for_prep(rt, ra, &skip)) {
           goto error;
         }
@@ -582,7 +583,7 @@ bool HAKO_VM_LOOP(Runtime& rt, Value* ret) {
         if (ra->tag == kArray) {
           Array* a = ra->as_array();
           if (pos < a->len) {
-            ra[2] = a->items[pos];
+            setobj(ra + 2, a->items + pos);
             ra[1].i = pos + 1;
             pc += bc::sBx(i);
           }
@@ -603,7 +604,7 @@ bool HAKO_VM_LOOP(Runtime& rt, Value* ret) {
           Array* a = ra->as_array();
           if (pos < a->len) {
             ra[2] = Value::integer(pos);
-            ra[3] = a->items[pos];
+            setobj(ra + 3, a->items + pos);
             ra[1].i = pos + 1;
             pc += bc::sBx(i);
           }
