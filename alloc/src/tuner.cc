@@ -226,11 +226,11 @@ void epoch_end(hak_site_t site, SiteTuner* t) {
   process_usage(&cpu, &faults);
   double held = static_cast<double>(bigcache_site_bytes(site)) / (1024.0 * 1024.0);
   double kib = bytes > 1024 ? static_cast<double>(bytes) / 1024.0 : 1.0;
+  pthread_mutex_lock(&g_tuner_lock);  // two threads may end the same site's epoch at once
   double cost =
       (g_tune.w_time * static_cast<double>(cpu - t->start_cpu_ns) +
        g_tune.w_fault * static_cast<double>(faults - t->start_faults) + g_tune.w_rss * held) /
       kib;
-  pthread_mutex_lock(&g_tuner_lock);
   t->recent[t->nrecent++ % 32] = cost;
   unsigned k = t->nrecent < 32 ? t->nrecent : 32;
   if (k >= 4 || t->cost_ref <= 0) {  // a low percentile of the recent costs
