@@ -141,8 +141,9 @@ void Runtime::free_object(Obj* o) {
       return;
     case kProto: {
       auto* p = static_cast<Proto*>(o);
-      free(p->consts, proto_block_bytes(p->ncode, p->nconsts, p->nprotos, p->nupvals,
-                                        p->nlines));  // the block starts with the constants
+      if (p->consts)  // the block starts with the field hints, just below the constants
+        free(reinterpret_cast<char*>(p->consts) - proto_hint_bytes(p->nconsts),
+             proto_block_bytes(p->ncode, p->nconsts, p->nprotos, p->nupvals, p->nlines));
       free(p, sizeof(Proto));
       return;
     }

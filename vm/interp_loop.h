@@ -309,8 +309,19 @@ bool HAKO_VM_LOOP(Runtime& rt, Value* ret) {
         Value o = *RB;
         if (HAKO_LIKELY(o.tag == kMap)) {
           Map* m = o.as_map();
+          uint16_t* hint = field_hint(k, bc::C(i));
+          const MapEntry* e = m->entries + *hint;
+          if (HAKO_LIKELY(*hint < m->used && e->key_bits == KC->bits && e->key_tag == kString)) {
+            *RA = e->value();
+            vmbreak;
+          }
           int32_t at = map_find_str(rt, m, KC->as_string());
-          *RA = at < 0 ? Value() : m->entries[at].value();
+          if (at >= 0) {
+            *hint = static_cast<uint16_t>(at);
+            *RA = m->entries[at].value();
+          } else {
+            *RA = Value();
+          }
           vmbreak;
         }
         if (!get_index(rt, o, *KC, RA)) goto error;
@@ -340,12 +351,20 @@ bool HAKO_VM_LOOP(Runtime& rt, Value* ret) {
         Value o = *RA;
         if (HAKO_LIKELY(o.tag == kMap)) {
           Map* m = o.as_map();
-          int32_t at = map_find_str(rt, m, KB->as_string());
-          if (at >= 0) {
-            m->entries[at].set_value(*RC);
+          uint16_t* hint = field_hint(k, bc::B(i));
+          MapEntry* e = m->entries + *hint;
+          if (HAKO_LIKELY(*hint < m->used && e->key_bits == KB->bits && e->key_tag == kString)) {
+            e->set_value(*RC);
             vmbreak;
           }
-          if (!map_set(rt, m, *KB, *RC)) goto error;
+          int32_t at = map_find_str(rt, m, KB->as_string());
+          if (at < 0) {
+            if (!map_set(rt, m, *KB, *RC)) goto error;
+            at = static_cast<int32_t>(m->used - 1);  // a new key goes last
+          } else {
+            m->entries[at].set_value(*RC);
+          }
+          *hint = static_cast<uint16_t>(at);
           vmbreak;
         }
         if (!set_index(rt, o, *KB, *RC)) goto error;

@@ -132,7 +132,10 @@ struct LineRun {
 // A compiled function, loaded from a bc::Proto (interp.h): its code and what the code
 // refers to, in one block the runtime owns (proto_reserve). The GC traces consts, protos,
 // name and source. GETGLOBAL/SETGLOBAL in `code` carry positions in the runtime's globals
-// map instead of the unit's global numbers (resolved once, at load).
+// map instead of the unit's global numbers (resolved once, at load). Below the constants,
+// in reverse order, each has a 16-bit field hint (field_hint): the map entry position
+// where GETFIELD/SETFIELD with that key found it last — an inline cache the interpreter
+// reaches from its constants pointer, without another load.
 struct Proto : Obj {
   uint32_t* code;     // ncode instructions (vm/bytecode.h)
   Value* consts;      // nconsts constants
@@ -168,15 +171,24 @@ struct Native : Obj {
   Obj* gclist;
 };
 
+// The inline cache of constant c (a field name) of a proto whose constants are at k.
+inline uint16_t* field_hint(const Value* k, unsigned c) {
+  return const_cast<uint16_t*>(reinterpret_cast<const uint16_t*>(k)) - 1 - c;
+}
+// The bytes of a proto's field hints, padded so that the constants after them stay aligned.
+inline size_t proto_hint_bytes(uint32_t nconsts) {
+  return (size_t(nconsts) * 2 + 15) & ~size_t{15};
+}
+
 // The sizes of blocks with variable parts (pointer arrays: sizeof of a pointer on purpose).
 inline size_t closure_bytes(uint32_t nupvals) {
   return sizeof(Closure) + size_t(nupvals) * sizeof(Value);
 }
-// A proto's one block, by alignment: constants, nested protos, line runs, code, upvalue
-// descriptions.
+// A proto's one block, by alignment: field hints, constants, nested protos, line runs,
+// code, upvalue descriptions.
 inline size_t proto_block_bytes(uint32_t ncode, uint32_t nconsts, uint32_t nprotos,
                                 uint32_t nupvals, uint32_t nlines) {
-  return size_t(nconsts) * sizeof(Value) +
+  return proto_hint_bytes(nconsts) + size_t(nconsts) * sizeof(Value) +
          size_t(nprotos) * sizeof(Proto*) +  // NOLINT(bugprone-sizeof-expression)
          size_t(nlines) * sizeof(LineRun) + size_t(ncode) * 4 + size_t(nupvals) * sizeof(UpvalDesc);
 }

@@ -153,14 +153,15 @@ Proto* Runtime::new_proto() {
 
 bool Runtime::proto_reserve(Proto* p, uint32_t ncode, uint32_t nconsts, uint32_t nprotos,
                             uint32_t nupvals, uint32_t nlines) {
-  // One block, by alignment: constants, nested protos, line runs, code, upvalue descriptions.
+  // One block, by alignment: field hints, constants, nested protos, line runs, code, upvalue
+  // descriptions.
   size_t bytes = proto_block_bytes(ncode, nconsts, nprotos, nupvals, nlines);
   if (bytes == 0) return true;
   Local keep(*this, Value::object(p, kProto));
   auto* b = static_cast<char*>(alloc(bytes, HAK_SITE("vm.proto")));
   if (!b) return oom();
-  std::memset(b, 0, bytes);  // nil constants, null protos
-  p->consts = reinterpret_cast<Value*>(b);
+  std::memset(b, 0, bytes);  // nil constants, null protos, hints at entry 0
+  p->consts = reinterpret_cast<Value*>(b + proto_hint_bytes(nconsts));
   p->protos = reinterpret_cast<Proto**>(p->consts + nconsts);
   p->lines = reinterpret_cast<LineRun*>(p->protos + nprotos);
   p->code = reinterpret_cast<uint32_t*>(p->lines + nlines);
