@@ -317,7 +317,6 @@ def main():
     n.variable('ldflags', f'-pthread {MODE_LDFLAGS[args.mode]}')
     n.variable('lua_cflags', '-I/usr/include/lua5.4')
     n.variable('lua_libs', '-llua5.4')
-    n.variable('unwind_lib', '/usr/lib/llvm-14/lib/libunwind.a')
     n.newline()
 
     n.rule('configure', '$python configure.py $configure_args', 'CONFIGURE',
