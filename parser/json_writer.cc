@@ -96,6 +96,21 @@ bool Writer::quoted(std::string_view s) {
   auto* p = reinterpret_cast<const unsigned char*>(s.data());
   auto* end = p + s.size();
   while (p < end) {
+    // Eight bytes at a time while none needs a look: no control byte, quote, backslash or
+    // non-ASCII byte (the classic "has a zero byte" bit trick, on the bytes XORed with
+    // each special one).
+    constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    while (end - p >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      uint64_t q = w ^ (kOnes * '"'), b = w ^ (kOnes * '\\');
+      uint64_t special = w | ((w - kOnes * 0x20) & ~w) | ((q - kOnes) & ~q) | ((b - kOnes) & ~b);
+      if (special & kHigh) break;
+      std::memcpy(o, p, 8);
+      o += 8;
+      p += 8;
+    }
+    if (p == end) break;
     unsigned c = *p;
     if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
       *o++ = static_cast<char>(c);
