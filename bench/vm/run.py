@@ -172,7 +172,7 @@ def bench_json(builddir, hako, runs, quick, tmp, log):
         return '', [], 1
     have_cjson = subprocess.run(['lua5.4', '-e', 'require("cjson")'],
                                 capture_output=True).returncode == 0
-    k = 2 if quick else 10
+    k = 2 if quick else 40  # GNU time counts 10 ms: 40 calls of 10-40 ms each
     script = {'hako': [hako, 'run', os.path.join(HERE, 'json_bench.hako')],
               'cjson': ['lua5.4', os.path.join(HERE, 'json_bench.lua')]}
     rows, ratios = [], []
