@@ -131,9 +131,9 @@ struct SiteTuner {
   // Read by every allocating thread without the lock (tune_alloc), so atomics (relaxed).
   std::atomic<unsigned> allocs_at_end{1};  // the length of the epoch that just ended
   std::atomic<unsigned> epoch_len{8};      // the length of this one (see next_epoch_len)
-  unsigned current = 0;        // the arm in use this epoch
-  double cost_ref = 0;         // the median of recent epoch costs (rewards are relative to it)
-  double recent[32] = {};      // the last epoch costs, for that median
+  unsigned current = 0;                    // the arm in use this epoch
+  double cost_ref = 0;     // the median of recent epoch costs (rewards are relative to it)
+  double recent[32] = {};  // the last epoch costs, for that median
   unsigned nrecent = 0;
   uint64_t epochs = 0;
   double last_cost = 0;
