@@ -96,6 +96,28 @@ bool Writer::quoted(std::string_view s) {
   auto* p = reinterpret_cast<const unsigned char*>(s.data());
   auto* end = p + s.size();
   while (p < end) {
+    // Eight bytes at a time up to the first that needs a look: a control byte, a quote, a
+    // backslash or a non-ASCII byte (the classic "has a zero byte" bit trick, on the bytes
+    // XORed with each special one). Its false positives are only ever above a true one, so
+    // the lowest flagged byte is the first special byte.
+    constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    while (end - p >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      uint64_t q = w ^ (kOnes * '"'), b = w ^ (kOnes * '\\');
+      uint64_t special =
+          (w | ((w - kOnes * 0x20) & ~w) | ((q - kOnes) & ~q) | ((b - kOnes) & ~b)) & kHigh;
+      std::memcpy(o, p, 8);  // the bytes past the special one are written again after it
+      if (special) {
+        size_t n = static_cast<size_t>(__builtin_ctzll(special)) / 8;
+        o += n;
+        p += n;
+        break;
+      }
+      o += 8;
+      p += 8;
+    }
+    if (p == end) break;
     unsigned c = *p;
     if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
       *o++ = static_cast<char>(c);

@@ -111,10 +111,6 @@ void* Runtime::alloc_object(size_t n, uint8_t type, hak_site_t site) {
   return o;
 }
 
-size_t map_store_bytes(uint32_t cap) {
-  return size_t(cap) * sizeof(MapEntry) + (cap > kMapLinear ? size_t(cap) * 2 * 4 : 0);
-}
-
 void Runtime::free_object(Obj* o) {
   --objects_;
   switch (o->type) {
@@ -140,13 +136,14 @@ void Runtime::free_object(Obj* o) {
       free(c, closure_bytes(c->nupvals()));
       return;
     }
-    case kUpvalue:
-      free(o, sizeof(Upvalue));
+    case kBox:
+      free(o, sizeof(Box));
       return;
     case kProto: {
       auto* p = static_cast<Proto*>(o);
-      free(p->consts, proto_block_bytes(p->ncode, p->nconsts, p->nprotos, p->nupvals,
-                                        p->lines));  // the block starts with the constants
+      if (p->consts)  // the block starts with the field hints, just below the constants
+        free(reinterpret_cast<char*>(p->consts) - proto_hint_bytes(p->nconsts),
+             proto_block_bytes(p->ncode, p->nconsts, p->nprotos, p->nupvals, p->nlines));
       free(p, sizeof(Proto));
       return;
     }
@@ -165,8 +162,8 @@ void Runtime::mark_slow(Obj* o) {
   switch (o->type) {
     case kString:
       return;
-    case kUpvalue:
-      mark_value(*static_cast<Upvalue*>(o)->v);
+    case kBox:
+      mark_value(static_cast<Box*>(o)->value);
       return;  // no deeper than this
     default: {
       Obj** link = gclist_of(o);
@@ -189,14 +186,14 @@ void Runtime::trace(Obj* o) {
         const MapEntry& e = m->entries[i];
         if (!e.live()) continue;
         if (e.key_tag >= kFirstObject) mark_object(reinterpret_cast<Obj*>(e.key_bits));
-        mark_value(e.value);
+        mark_value(e.value());
       }
       return;
     }
     case kClosure: {
       auto* c = static_cast<Closure*>(o);
       mark_object(c->proto);
-      for (uint32_t i = 0; i < c->nupvals(); ++i) mark_object(c->upvals()[i]);
+      for (uint32_t i = 0; i < c->nupvals(); ++i) mark_value(c->upvals()[i]);
       return;
     }
     case kProto: {
@@ -230,11 +227,13 @@ void Runtime::mark_roots() {
   // Dead slots above top may hold values the sweep frees: clear them, so that a frame
   // that grows into them later finds nil (Lua's traversethread does the same).
   for (Value* v = top; v < stack_end; ++v) *v = Value();
-  for (Upvalue* u = open_upvalues_; u; u = u->next_open) mark_object(u);
   mark_object(globals_);
   mark_object(string_lib_);
   for (String* s : names_) mark_object(s);
   mark_value(err_value_);
+  for (uint32_t i = 0; i < trace_count_ && i < kTraceHead; ++i) mark_object(trace_head_[i].proto);
+  for (uint32_t i = 0; i + kTraceHead < trace_count_ && i < kTraceTail; ++i)
+    mark_object(trace_tail_[i].proto);
   for (RootLink* l = roots; l; l = l->prev)
     for (size_t i = 0; i < l->count; ++i) mark_value(l->values[i]);
   if (root_hook_) root_hook_(*this, root_hook_ud_);
@@ -255,6 +254,17 @@ void Runtime::sweep() {
       strtab_remove(static_cast<String*>(o));
     free_object(o);
   }
+}
+
+void Runtime::collect_point() {
+  if (opt_.gc_stress && opt_.gc_stress_every > 1) {
+    if (stress_left_ > 0) {
+      --stress_left_;
+      return;
+    }
+    stress_left_ = opt_.gc_stress_every - 1;
+  }
+  collect();
 }
 
 void Runtime::collect() {
@@ -312,7 +322,7 @@ const char* Runtime::verify_heap() {
       }
       case kClosure:
       case kNative:
-      case kUpvalue:
+      case kBox:
       case kProto:
         break;
       default:
@@ -321,9 +331,14 @@ const char* Runtime::verify_heap() {
   }
   if (objects != objects_) return "the object count is wrong";
   if (short_strings != strtab_count_) return "the string table's count is wrong";
-  for (Upvalue* u = open_upvalues_; u; u = u->next_open) {
-    if (u->v < stack || u->v >= stack_end) return "an open upvalue points outside the stack";
-    if (u->next_open && u->next_open->v >= u->v) return "the open upvalues are out of order";
+  if (globals_->count != globals_->used)
+    return "a global was deleted (loaded code refers to positions)";
+  for (uint32_t i = 0; i < nframes; ++i) {
+    const Frame& f = frames[i];
+    if (f.base == 0 || stack + f.base > stack_end) return "a frame's base is outside the stack";
+    if (!stack[f.base - 1].is_closure() || stack[f.base - 1].as_closure() != f.cl)
+      return "a frame's function slot does not hold its closure";
+    if (i && f.base < frames[i - 1].base) return "the frames are out of order";
   }
   return nullptr;
 }

@@ -179,7 +179,7 @@ bool json_stringify(Runtime& rt, Args args, Value* ret) {
       continue;
     }
     const MapEntry& e = m->entries[f.pos++];
-    if (!write_key(rt, w, e.key()) || !write_item(rt, w, path, e.value)) return false;
+    if (!write_key(rt, w, e.key()) || !write_item(rt, w, path, e.value())) return false;
   }
   String* s = rt.new_string(w.text());
   if (!s) return false;

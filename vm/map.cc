@@ -6,8 +6,6 @@ namespace hako::vm {
 
 namespace {
 
-constexpr uint32_t kEmptySlot = 0xFFFFFFFF;
-
 uint32_t mix(uint64_t x) { return static_cast<uint32_t>((x * 0x9E3779B97F4A7C15ull) >> 32); }
 
 // The hash of a normalized key.
@@ -36,29 +34,60 @@ bool key_equal(const MapEntry& e, Value k) {
   return k.tag == kString && long_equal(reinterpret_cast<const String*>(e.key_bits), k.as_string());
 }
 
+// Linear probing of the index (slots of type T) for the entry with hash h that `match`es.
+template <class T, class Match>
+int32_t probe(const Map* m, uint32_t h, Match match) {
+  constexpr T kEmpty = static_cast<T>(~T{0});
+  uint32_t mask = m->cap * 2 - 1;
+  const T* index = static_cast<const T*>(m->index());
+  for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+    T slot = index[i];
+    if (slot == kEmpty) return -1;
+    const MapEntry& e = m->entries[slot];
+    if (e.hash == h && match(e)) return static_cast<int32_t>(slot);
+  }
+}
+
+template <class Match>
+int32_t probe_index(const Map* m, uint32_t h, Match match) {
+  switch (map_index_width(m->cap)) {
+    case 1:
+      return probe<uint8_t>(m, h, match);
+    case 2:
+      return probe<uint16_t>(m, h, match);
+    default:
+      return probe<uint32_t>(m, h, match);
+  }
+}
+
 int32_t find_normalized(Runtime& rt, const Map* m, Value k) {
   if (m->cap <= kMapLinear) {
     for (uint32_t i = 0; i < m->used; ++i)
       if (key_equal(m->entries[i], k)) return static_cast<int32_t>(i);
     return -1;
   }
-  uint32_t h = key_hash(rt, k);
+  return probe_index(m, key_hash(rt, k), [k](const MapEntry& e) { return key_equal(e, k); });
+}
+
+template <class T>
+void insert(Map* m, uint32_t h, uint32_t pos) {
+  constexpr T kEmpty = static_cast<T>(~T{0});
   uint32_t mask = m->cap * 2 - 1;
-  const uint32_t* index = m->index();
-  for (uint32_t i = h & mask;; i = (i + 1) & mask) {
-    uint32_t slot = index[i];
-    if (slot == kEmptySlot) return -1;
-    const MapEntry& e = m->entries[slot];
-    if (e.hash == h && key_equal(e, k)) return static_cast<int32_t>(slot);
-  }
+  T* index = static_cast<T*>(m->index());
+  uint32_t i = h & mask;
+  while (index[i] != kEmpty) i = (i + 1) & mask;
+  index[i] = static_cast<T>(pos);
 }
 
 void index_insert(Map* m, uint32_t h, uint32_t pos) {
-  uint32_t mask = m->cap * 2 - 1;
-  uint32_t* index = m->index();
-  uint32_t i = h & mask;
-  while (index[i] != kEmptySlot) i = (i + 1) & mask;
-  index[i] = pos;
+  switch (map_index_width(m->cap)) {
+    case 1:
+      return insert<uint8_t>(m, h, pos);
+    case 2:
+      return insert<uint16_t>(m, h, pos);
+    default:
+      return insert<uint32_t>(m, h, pos);
+  }
 }
 
 // Moves the live entries, in order, into a new store of `cap` entries.
@@ -73,7 +102,7 @@ bool rebuild(Runtime& rt, Map* m, uint32_t cap) {
   m->cap = cap;
   m->used = n;
   if (cap > kMapLinear) {
-    std::memset(m->index(), 0xFF, size_t(cap) * 2 * 4);
+    std::memset(m->index(), 0xFF, size_t(cap) * 2 * map_index_width(cap));
     for (uint32_t i = 0; i < n; ++i) index_insert(m, store[i].hash, i);
   }
   return true;
@@ -91,6 +120,13 @@ bool make_room(Runtime& rt, Map* m, Value k, Value v) {
 
 }  // namespace
 
+int32_t map_find_short(const Map* m, const String* key) {
+  auto bits = reinterpret_cast<uint64_t>(key);
+  return probe_index(m, key->extra, [bits](const MapEntry& e) {
+    return e.key_bits == bits && e.key_tag == kString;
+  });
+}
+
 int32_t map_find(Runtime& rt, const Map* m, Value key) {
   if (normalize_key(&key)) return -1;
   return find_normalized(rt, m, key);
@@ -101,7 +137,7 @@ bool map_set(Runtime& rt, Map* m, Value key, Value v) {
     return rt.error(bad == 1 ? "map key cannot be nil" : "map key cannot be NaN");
   int32_t i = find_normalized(rt, m, key);
   if (i >= 0) {
-    m->entries[i].value = v;
+    m->entries[i].set_value(v);
     return true;
   }
   uint32_t h = key_hash(rt, key);
@@ -111,7 +147,7 @@ bool map_set(Runtime& rt, Map* m, Value key, Value v) {
   e.key_bits = key.bits;
   e.key_tag = key.tag;
   e.hash = h;
-  e.value = v;
+  e.set_value(v);
   ++m->count;
   if (m->cap > kMapLinear) index_insert(m, h, pos);
   return true;
@@ -124,9 +160,9 @@ bool map_delete(Runtime& rt, Map* m, Value key, Value* old) {
     return false;
   }
   MapEntry& e = m->entries[i];
-  *old = e.value;
+  *old = e.value();
   e.key_tag = kDeadKey;  // its index slot stays, as a tombstone
-  e.value = Value();
+  e.set_value(Value());
   --m->count;
   return true;
 }

@@ -14,17 +14,29 @@
 
 namespace hako::vm {
 
-size_t map_store_bytes(uint32_t cap);
+// Bytes per index slot: entry positions of a map of cap entries fit in 1, 2 or 4 bytes
+// (all ones marks an empty slot). Small indexes are what keep object-like maps compact.
+inline unsigned map_index_width(uint32_t cap) { return cap <= 0x80 ? 1 : cap <= 0x8000 ? 2 : 4; }
+// The store of a map of cap entries: the entries and, past kMapLinear, the index.
+inline size_t map_store_bytes(uint32_t cap) {
+  return size_t(cap) * sizeof(MapEntry) +
+         (cap > kMapLinear ? size_t(cap) * 2 * map_index_width(cap) : 0);
+}
 
 // The entry holding `key`, or -1. Positions stay valid until the map grows or is rebuilt
 // (an insertion of a new key), so an inline cache must check m->entries[pos] still holds
 // its key.
 int32_t map_find(Runtime& rt, const Map* m, Value key);
 
+// map_find for an interned (short) string key in a map with an index: its hash is cached
+// and equal keys are the same object, so probing compares pointers.
+int32_t map_find_short(const Map* m, const String* key);
+
 // map_find for a string key (the interpreter's m.name): in a small map an interned key is
 // found by comparing pointers, without hashing.
 inline int32_t map_find_str(Runtime& rt, const Map* m, String* key) {
-  if (key->is_short() && m->cap <= kMapLinear) {
+  if (key->is_short()) {
+    if (m->cap > kMapLinear) return map_find_short(m, key);
     auto bits = reinterpret_cast<uint64_t>(key);
     for (uint32_t i = 0; i < m->used; ++i)
       if (m->entries[i].key_bits == bits && m->entries[i].key_tag == kString)
@@ -37,12 +49,12 @@ inline int32_t map_find_str(Runtime& rt, const Map* m, String* key) {
 inline bool map_get(Runtime& rt, const Map* m, Value key, Value* out) {
   int32_t i = map_find(rt, m, key);
   if (i < 0) return false;
-  *out = m->entries[i].value;
+  *out = m->entries[i].value();
   return true;
 }
 inline Value map_get(Runtime& rt, const Map* m, Value key) {
   int32_t i = map_find(rt, m, key);
-  return i < 0 ? Value() : m->entries[i].value;
+  return i < 0 ? Value() : m->entries[i].value();
 }
 inline bool map_has(Runtime& rt, const Map* m, Value key) { return map_find(rt, m, key) >= 0; }
 
@@ -60,7 +72,7 @@ inline bool map_next(const Map* m, uint32_t* pos, Value* k, Value* v) {
     const MapEntry& e = m->entries[(*pos)++];
     if (e.live()) {
       *k = e.key();
-      *v = e.value;
+      *v = e.value();
       return true;
     }
   }

@@ -58,28 +58,41 @@ struct Array : Obj {
   Obj* gclist;  // gray list link
 };
 
-// A map entry. The key's payload and tag, with the key's hash in the padding a Value would
-// have, so an entry is 32 bytes. A deleted entry keeps its place with key_tag kDeadKey.
+// A map entry: the key's and the value's payloads, their tags as bytes, and the key's hash,
+// in 24 bytes (two Values would take 32). A deleted entry keeps its place with key_tag
+// kDeadKey. The tags are read and written only here, as bytes.
 constexpr uint8_t kDeadKey = 0xFF;
 struct MapEntry {
   uint64_t key_bits;
+  uint64_t val_bits;
   uint8_t key_tag;
-  uint8_t pad_[3];
+  uint8_t val_tag;
+  uint16_t pad_;
   uint32_t hash;
-  Value value;
   Value key() const {
     Value k;
     k.bits = key_bits;
     k.tag = key_tag;
     return k;
   }
+  Value value() const {
+    Value v;
+    v.bits = val_bits;
+    v.tag = val_tag;
+    return v;
+  }
+  void set_value(Value v) {
+    val_bits = v.bits;
+    val_tag = static_cast<uint8_t>(v.tag);
+  }
   bool live() const { return key_tag != kDeadKey; }
 };
-static_assert(sizeof(MapEntry) == 32, "a map entry is four words");
+static_assert(sizeof(MapEntry) == 24, "a map entry is three words");
 
 // An insertion-ordered hash map (map.h). Entries are appended in insertion order; maps of
-// more than kMapLinear slots also have an open-addressing index of 2*cap uint32 slots
-// (entry positions) right after the entries, in the same block.
+// more than kMapLinear slots also have an open-addressing index of 2*cap slots (entry
+// positions, 1, 2 or 4 bytes each as cap needs: map_index_width) right after the entries,
+// in the same block.
 constexpr uint32_t kMapLinear = 8;
 struct Map : Obj {
   MapEntry* entries;  // cap entries [+ index] (site vm.map.store)
@@ -88,57 +101,64 @@ struct Map : Obj {
   uint32_t cap;       // 0 or a power of two
   uint32_t pad_;
   Obj* gclist;
-  uint32_t* index() { return reinterpret_cast<uint32_t*>(entries + cap); }
-  const uint32_t* index() const { return reinterpret_cast<const uint32_t*>(entries + cap); }
+  void* index() { return entries + cap; }
+  const void* index() const { return entries + cap; }
 };
 
-// A captured variable: open while it lives in a stack slot of an active frame (v points
-// there; the runtime moves v when the stack is reallocated), closed when that frame ends
-// (the value moves into `closed` and v points at it).
-struct Upvalue : Obj {
-  Value* v;
-  union {
-    Upvalue* next_open;  // open: the next open upvalue, lower in the stack
-    Value closed;
-  };
-  bool is_open() const { return v != &closed; }
+// A box: one mutable variable that closures share (docs/BYTECODE.md, "Closures, upvalues
+// and boxes"). The compiler keeps a captured variable that is ever assigned in a box from its
+// declaration on: its register holds the box (NEWBOX), closures copy the box, and reads and
+// writes go through it. A Value with tag kBox points at one; such values live only in
+// registers and closures, never in arrays, maps or globals.
+struct Box : Obj {
+  Value value;
 };
 
-// How a closure captures its upvalue i: register `index` of the enclosing frame
-// (in_stack), or upvalue `index` of the enclosing closure.
+// How CLOSURE fills upvalue i of a new closure (bc::UpvalKind): a copy of register `index`
+// of the frame running CLOSURE (a value, or a box), a copy of upvalue `index` of the closure
+// running CLOSURE, or the new closure itself.
+enum class UpvalKind : uint8_t { kLocal, kUpval, kSelf };
 struct UpvalDesc {
-  uint16_t index;
-  uint8_t in_stack;
-  uint8_t pad_;
+  UpvalKind kind;
+  uint8_t index;
 };
 
-// A compiled function: its code and what the code refers to. The compiler fills it;
-// the runtime owns the arrays (proto_reserve in runtime.h) and the GC traces consts,
-// protos, name and source.
+// Instructions from `pc` on (up to the next run) come from source line `line`.
+struct LineRun {
+  uint32_t pc;
+  uint32_t line;
+};
+
+// A compiled function, loaded from a bc::Proto (interp.h): its code and what the code
+// refers to, in one block the runtime owns (proto_reserve). The GC traces consts, protos,
+// name and source. GETGLOBAL/SETGLOBAL in `code` carry positions in the runtime's globals
+// map instead of the unit's global numbers (resolved once, at load). Below the constants,
+// in reverse order, each has a 16-bit field hint (field_hint): the map entry position
+// where GETFIELD/SETFIELD with that key found it last — an inline cache the interpreter
+// reaches from its constants pointer, without another load.
 struct Proto : Obj {
   uint32_t* code;     // ncode instructions (vm/bytecode.h)
-  uint32_t* lines;    // ncode source lines, or nullptr
   Value* consts;      // nconsts constants
   Proto** protos;     // nprotos nested functions
   UpvalDesc* upvals;  // nupvals capture descriptions
+  LineRun* lines;     // nlines runs, sorted by pc, the first at pc 0 (or none)
   String* name;       // the function's name, nullptr when anonymous
   String* source;     // the chunk's file name, or nullptr
-  uint32_t ncode, nconsts, nprotos, nupvals;
+  uint32_t ncode, nconsts, nprotos, nupvals, nlines;
   uint32_t line;     // where the function starts
   uint16_t nparams;  // parameters
   uint16_t nregs;    // frame size in registers
   Obj* gclist;
 };
 
-// A function value: a prototype and its captured variables (Obj::extra of them). The
-// runtime creates it with null upvalues; the interpreter anchors it (a register) before
-// filling them, since creating an upvalue may collect.
+// A function value: a prototype and its upvalues (Obj::extra of them), each a captured
+// value or a box (tag kBox). The runtime creates it with nil upvalues.
 struct Closure : Obj {
   Proto* proto;
   Obj* gclist;
   uint32_t nupvals() const { return extra; }
-  Upvalue** upvals() { return reinterpret_cast<Upvalue**>(this + 1); }
-  Upvalue* const* upvals() const { return reinterpret_cast<Upvalue* const*>(this + 1); }
+  Value* upvals() { return reinterpret_cast<Value*>(this + 1); }
+  const Value* upvals() const { return reinterpret_cast<const Value*>(this + 1); }
 };
 
 // A C++ function value with a name (for printing and messages), host data (not traced)
@@ -151,22 +171,31 @@ struct Native : Obj {
   Obj* gclist;
 };
 
+// The inline cache of constant c (a field name) of a proto whose constants are at k.
+inline uint16_t* field_hint(const Value* k, unsigned c) {
+  return const_cast<uint16_t*>(reinterpret_cast<const uint16_t*>(k)) - 1 - c;
+}
+// The bytes of a proto's field hints, padded so that the constants after them stay aligned.
+inline size_t proto_hint_bytes(uint32_t nconsts) {
+  return (size_t(nconsts) * 2 + 15) & ~size_t{15};
+}
+
 // The sizes of blocks with variable parts (pointer arrays: sizeof of a pointer on purpose).
 inline size_t closure_bytes(uint32_t nupvals) {
-  return sizeof(Closure) +
-         size_t(nupvals) * sizeof(Upvalue*);  // NOLINT(bugprone-sizeof-expression)
+  return sizeof(Closure) + size_t(nupvals) * sizeof(Value);
 }
-// A proto's one block: constants, nested protos, code, lines, upvalue descriptions.
+// A proto's one block, by alignment: field hints, constants, nested protos, line runs,
+// code, upvalue descriptions.
 inline size_t proto_block_bytes(uint32_t ncode, uint32_t nconsts, uint32_t nprotos,
-                                uint32_t nupvals, bool lines) {
-  return size_t(nconsts) * sizeof(Value) +
+                                uint32_t nupvals, uint32_t nlines) {
+  return proto_hint_bytes(nconsts) + size_t(nconsts) * sizeof(Value) +
          size_t(nprotos) * sizeof(Proto*) +  // NOLINT(bugprone-sizeof-expression)
-         size_t(ncode) * 4 * (lines ? 2 : 1) + size_t(nupvals) * sizeof(UpvalDesc);
+         size_t(nlines) * sizeof(LineRun) + size_t(ncode) * 4 + size_t(nupvals) * sizeof(UpvalDesc);
 }
 
 // The sizes docs/VM.md quotes.
 static_assert(sizeof(String) == 24 && sizeof(Array) == 40 && sizeof(Map) == 48 &&
-              sizeof(Upvalue) == 40 && sizeof(Closure) == 32 && sizeof(Native) == 64 &&
-              sizeof(Proto) == 104);
+              sizeof(Box) == 32 && sizeof(Closure) == 32 && sizeof(Native) == 64 &&
+              sizeof(Proto) == 112);
 
 }  // namespace hako::vm

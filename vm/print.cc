@@ -124,7 +124,7 @@ bool append_value(Runtime& rt, Buffer& out, Value v, bool quote_strings) {
     auto* m = static_cast<Map*>(f.o);
     if (f.has_key) {
       f.has_key = false;
-      if (!out.append(": ") || !enter(out, path, m->entries[f.pos - 1].value)) return false;
+      if (!out.append(": ") || !enter(out, path, m->entries[f.pos - 1].value())) return false;
       continue;
     }
     while (f.pos < m->used && !m->entries[f.pos].live()) ++f.pos;

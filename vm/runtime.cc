@@ -7,6 +7,7 @@
 #include <new>
 
 #include "vm/builtins.h"
+#include "vm/interp.h"
 #include "vm/map.h"
 
 namespace hako::vm {
@@ -37,7 +38,8 @@ Runtime::Runtime(const RuntimeOptions& opt)
     : opt_(opt),
       output_(opt.output ? opt.output : write_stdout),
       output_ud_(opt.output_ud),
-      threshold_(opt.gc_stress ? 0 : opt.gc_min_heap) {
+      threshold_(opt.gc_stress ? 0 : opt.gc_min_heap),
+      call_hook_(interp_call) {
   set_budget(opt.budget);
 }
 
@@ -84,6 +86,7 @@ Runtime::~Runtime() {
   }
   free(strtab_, strtab_bytes(strtab_size_));
   free(stack, static_cast<size_t>(stack_end - stack) * sizeof(Value));
+  free(frames, frames_cap * sizeof(Frame));
 #if defined(HAK_DEBUG) && HAK_DEBUG
   if (bytes_ != 0) {  // an allocation counted but never freed (or freed with a wrong size)
     std::fprintf(stderr, "hako: runtime destroyed with %zu heap bytes unaccounted for\n", bytes_);
@@ -137,7 +140,7 @@ Map* Runtime::new_map(uint32_t cap) {
   m->cap = cap;
   m->pad_ = 0;
   m->gclist = nullptr;
-  if (cap > kMapLinear) std::memset(m->index(), 0xFF, size_t(cap) * 2 * 4);
+  if (cap > kMapLinear) std::memset(m->index(), 0xFF, size_t(cap) * 2 * map_index_width(cap));
   return m;
 }
 
@@ -149,23 +152,25 @@ Proto* Runtime::new_proto() {
 }
 
 bool Runtime::proto_reserve(Proto* p, uint32_t ncode, uint32_t nconsts, uint32_t nprotos,
-                            uint32_t nupvals, bool lines) {
-  // One block, by alignment: constants, nested protos, code, lines, upvalue descriptions.
-  size_t bytes = proto_block_bytes(ncode, nconsts, nprotos, nupvals, lines);
+                            uint32_t nupvals, uint32_t nlines) {
+  // One block, by alignment: field hints, constants, nested protos, line runs, code, upvalue
+  // descriptions.
+  size_t bytes = proto_block_bytes(ncode, nconsts, nprotos, nupvals, nlines);
   if (bytes == 0) return true;
   Local keep(*this, Value::object(p, kProto));
   auto* b = static_cast<char*>(alloc(bytes, HAK_SITE("vm.proto")));
   if (!b) return oom();
-  std::memset(b, 0, bytes);  // nil constants, null protos
-  p->consts = reinterpret_cast<Value*>(b);
+  std::memset(b, 0, bytes);  // nil constants, null protos, hints at entry 0
+  p->consts = reinterpret_cast<Value*>(b + proto_hint_bytes(nconsts));
   p->protos = reinterpret_cast<Proto**>(p->consts + nconsts);
-  p->code = reinterpret_cast<uint32_t*>(p->protos + nprotos);
-  p->lines = lines ? p->code + ncode : nullptr;
-  p->upvals = reinterpret_cast<UpvalDesc*>(p->code + size_t(ncode) * (lines ? 2 : 1));
+  p->lines = reinterpret_cast<LineRun*>(p->protos + nprotos);
+  p->code = reinterpret_cast<uint32_t*>(p->lines + nlines);
+  p->upvals = reinterpret_cast<UpvalDesc*>(p->code + ncode);
   p->ncode = ncode;
   p->nconsts = nconsts;
   p->nprotos = nprotos;
   p->nupvals = nupvals;
+  p->nlines = nlines;
   return true;
 }
 
@@ -176,7 +181,7 @@ Closure* Runtime::new_closure(Proto* p, uint32_t nupvals) {
   c->extra = nupvals;
   c->proto = p;
   c->gclist = nullptr;
-  for (uint32_t i = 0; i < nupvals; ++i) c->upvals()[i] = nullptr;
+  for (uint32_t i = 0; i < nupvals; ++i) c->upvals()[i] = Value();
   return c;
 }
 
@@ -194,36 +199,12 @@ Native* Runtime::new_native(NativeFn fn, std::string_view name, void* ud) {
   return n;
 }
 
-Upvalue* Runtime::find_upvalue(Value* slot) {
-  Upvalue** p = &open_upvalues_;
-  for (; *p && (*p)->v >= slot; p = &(*p)->next_open)
-    if ((*p)->v == slot) return *p;
-  // A collection does not touch the open list (open upvalues are roots), so p stays valid.
-  auto* u = static_cast<Upvalue*>(alloc_object(sizeof(Upvalue), kUpvalue, HAK_SITE("vm.upvalue")));
-  if (!u) return nullptr;
-  u->v = slot;
-  u->next_open = *p;
-  *p = u;
-  return u;
-}
-
-Upvalue* Runtime::new_closed_upvalue(Value v) {
+Box* Runtime::new_box(Value v) {
   Local keep(*this, v);
-  auto* u = static_cast<Upvalue*>(alloc_object(sizeof(Upvalue), kUpvalue, HAK_SITE("vm.upvalue")));
-  if (!u) return nullptr;
-  u->closed = v;
-  u->v = &u->closed;
-  return u;
-}
-
-void Runtime::close_upvalues(Value* level) {
-  while (open_upvalues_ && open_upvalues_->v >= level) {
-    Upvalue* u = open_upvalues_;
-    open_upvalues_ = u->next_open;
-    Value v = *u->v;
-    u->closed = v;
-    u->v = &u->closed;
-  }
+  auto* b = static_cast<Box*>(alloc_object(sizeof(Box), kBox, HAK_SITE("vm.box")));
+  if (!b) return nullptr;
+  b->value = v;
+  return b;
 }
 
 // ---- Errors -------------------------------------------------------------------------------
@@ -259,6 +240,18 @@ bool Runtime::stack_overflow() {
   return false;
 }
 
+bool Runtime::trace_entry(uint32_t i, TraceEntry* out) const {
+  if (i < kTraceHead) {
+    if (i >= trace_count_) return false;
+    *out = trace_head_[i];
+    return true;
+  }
+  // The tail keeps the last kTraceTail of the lines after the head.
+  if (i >= trace_count_ || trace_count_ - i > kTraceTail) return false;
+  *out = trace_tail_[(i - kTraceHead) % kTraceTail];
+  return true;
+}
+
 bool Runtime::budget_exhausted() {
   budget = 0;
   err_kind_ = ErrorKind::kBudget;
@@ -274,16 +267,25 @@ bool Runtime::grow_stack(size_t n) {
   if (need > opt_.max_stack_slots) return stack_overflow();
   size_t cap = size * 2 > need ? size * 2 : need;
   if (cap > opt_.max_stack_slots) cap = opt_.max_stack_slots;
-  auto old = reinterpret_cast<uintptr_t>(stack);
   auto* s = static_cast<Value*>(
       realloc(stack, size * sizeof(Value), cap * sizeof(Value), HAK_SITE("vm.stack")));
   if (!s) return oom();
-  for (Upvalue* u = open_upvalues_; u; u = u->next_open)
-    u->v = s + (reinterpret_cast<uintptr_t>(u->v) - old) / sizeof(Value);
   for (size_t i = size; i < cap; ++i) s[i] = Value();
   stack = s;
   top = s + used;
   stack_end = s + cap;
+  return true;
+}
+
+bool Runtime::grow_frames() {
+  if (nframes >= opt_.max_frames) return stack_overflow();
+  uint32_t cap = frames_cap ? frames_cap * 2 : 32;
+  if (cap > opt_.max_frames) cap = opt_.max_frames;
+  auto* f = static_cast<Frame*>(
+      realloc(frames, frames_cap * sizeof(Frame), cap * sizeof(Frame), HAK_SITE("vm.frames")));
+  if (!f) return oom();
+  frames = f;
+  frames_cap = cap;
   return true;
 }
 

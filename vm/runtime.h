@@ -1,8 +1,8 @@
 // The Runtime: one Hako heap and everything that hangs off it — the objects and their
-// collector, the interned strings, the value stack and open upvalues, the globals, the
-// pending error, the work budget, the output callback. No global mutable state: many
-// runtimes per process, each used by one thread at a time. docs/VM.md describes the API
-// the interpreter builds on.
+// collector, the interned strings, the value stack and the interpreter's frames, the
+// globals, the pending error and its traceback, the work budget, the output callback. No global
+// mutable state: many runtimes per process, each used by one thread at a time. docs/VM.md describes
+// the API the interpreter builds on.
 //
 // Rules for C++ code that holds values (natives, the interpreter):
 //  - Any allocation may run the collector (always, in stress mode). A value that must
@@ -42,14 +42,17 @@ struct RuntimeOptions {
   int64_t budget = -1;               // work units; < 0: unlimited
   bool io = true;                    // provide the io module
   bool gc_stress = false;            // collect at every allocation (flushes missing roots)
+  uint32_t gc_stress_every = 1;      // with gc_stress: at every n-th allocation instead
   uint32_t gc_pause = 200;           // percent: the heap grows to this much of what survived
-  size_t gc_min_heap = 1 << 20;      // no collection while the heap is smaller
+  size_t gc_min_heap = 128 << 10;    // no collection while the heap is smaller
   uint32_t max_native_depth = 200;   // nested Runtime::call()s (C++ recursion)
+  uint32_t max_frames = 200000;      // active Hako calls ("stack overflow")
   size_t max_stack_slots = 1 << 24;  // the value stack's limit ("stack overflow")
   int64_t random_seed = 0;           // math.random starts as after math.seed(random_seed)
   uint64_t hash_seed = 0;            // string hashing
   OutputFn output = nullptr;         // where print writes; nullptr: stdout
   void* output_ud = nullptr;
+  bool switch_dispatch = false;  // the interpreter's switch loop instead of computed goto
 };
 
 // What the pending error is. pcall catches all but kBudget, so that a script cannot
@@ -86,6 +89,25 @@ enum Name : uint32_t {
   kNameCount
 };
 // clang-format on
+
+// A Hako function's activation record (the interpreter's, interp.cc). Frames live in an
+// array on the heap, not on the C++ stack: a call from Hako to Hako pushes one and stays in
+// the same interpreter loop. Registers are stack slots, so a frame holds indexes, and the
+// function value sits in stack[base - 1], which keeps the closure alive.
+struct Frame {
+  Closure* cl;
+  const uint32_t* pc;  // where the frame resumes: after the CALL it is making
+  uint32_t base;       // R[0] is stack[base]
+  uint8_t ret;         // the caller's register that receives the result
+  uint8_t entry;       // 1: the frame an interpreter loop started with; it returns to C++
+};
+
+// One line of a traceback: a function and the instruction it was running (its line is
+// line_at(proto, pc), interp.h; computed only for what is printed).
+struct TraceEntry {
+  Proto* proto;
+  uint32_t pc;
+};
 
 // A span of values that the collector treats as roots while it is linked (LIFO).
 struct RootLink {
@@ -163,14 +185,10 @@ class Runtime {
   Proto* new_proto();
   // Allocates a prototype's arrays, zero-filled (constants nil); at most once per proto.
   bool proto_reserve(Proto* p, uint32_t ncode, uint32_t nconsts, uint32_t nprotos, uint32_t nupvals,
-                     bool lines);
-  Closure* new_closure(Proto* p, uint32_t nupvals);  // upvalues null, to be filled
+                     uint32_t nlines);
+  Closure* new_closure(Proto* p, uint32_t nupvals);  // upvalues nil, to be filled
   Native* new_native(NativeFn fn, std::string_view name, void* ud = nullptr);
-  // The open upvalue for a stack slot, created if needed.
-  Upvalue* find_upvalue(Value* slot);
-  Upvalue* new_closed_upvalue(Value v);
-  // Closes the open upvalues at or above `level` (a frame returns or unwinds).
-  void close_upvalues(Value* level);
+  Box* new_box(Value v);
   String* name(Name n) const { return names_[n]; }
 
   // ---- Errors. Each sets the pending error and returns false.
@@ -184,7 +202,24 @@ class Runtime {
   void clear_error() {
     err_kind_ = ErrorKind::kNone;
     err_value_ = Value();
+    trace_count_ = 0;
   }
+
+  // ---- The pending error's traceback, innermost frame first: the interpreter adds a line
+  // for each frame it unwinds. A deep one keeps its first kTraceHead and last kTraceTail
+  // lines (and counts the rest). Cleared with the error.
+  static constexpr uint32_t kTraceHead = 10, kTraceTail = 11;
+  void add_trace(Proto* p, uint32_t pc) {
+    TraceEntry e{p, pc};
+    if (trace_count_ < kTraceHead)
+      trace_head_[trace_count_] = e;
+    else
+      trace_tail_[(trace_count_ - kTraceHead) % kTraceTail] = e;
+    ++trace_count_;
+  }
+  uint32_t trace_count() const { return trace_count_; }  // frames unwound
+  // Line i of the traceback (i < trace_count()); false for one that was not kept.
+  bool trace_entry(uint32_t i, TraceEntry* out) const;
 
   // ---- The value stack: slots [stack, top) are live (the collector marks them, and sets
   // the dead ones above top to nil). Growing it moves it: hold indexes, not pointers.
@@ -218,13 +253,24 @@ class Runtime {
     top = stack + saved;
     return ok;
   }
+  // The interpreter (interp.h) is the hook of every runtime; tests may replace it.
   void set_call_hook(CallHook hook) { call_hook_ = hook; }
+
+  // ---- The interpreter's frames (interp.cc): frames[0, nframes) are active, the last is
+  // running. The array grows on the heap (site vm.frames) up to max_frames.
+  Frame* frames = nullptr;
+  uint32_t nframes = 0, frames_cap = 0;
+  // Room for one more frame; false after raising "stack overflow" or OOM.
+  bool ensure_frame() { return nframes < frames_cap || grow_frames(); }
   // The interpreter's own state, for its hooks.
   void* interp = nullptr;
   // The embedder's.
   void* host = nullptr;
 
-  // ---- Globals (a map from names to values; the builtins and modules are in it).
+  // ---- Globals (a map from names to values; the builtins and modules are in it). Loaded
+  // code refers to globals by their position in this map, so globals are never deleted
+  // (set one to nil instead): without dead entries the map keeps every position when it
+  // grows.
   Map* globals() const { return globals_; }
   bool set_global(std::string_view name, Value v);
   Value get_global(std::string_view name);
@@ -250,7 +296,7 @@ class Runtime {
   // A collection point: collects when the heap has outgrown the threshold (always in stress
   // mode, where the threshold stays 0).
   void check_gc() {
-    if (bytes_ > threshold_) collect();
+    if (bytes_ > threshold_) collect_point();
   }
   GcStats gc_stats() const;
   void set_root_hook(RootHook hook, void* ud) {
@@ -258,7 +304,7 @@ class Runtime {
     root_hook_ud_ = ud;
   }
   // An expensive walk over the heap's invariants (object types, string table, map counts
-  // and indexes, open upvalues); nullptr when all hold, else what is wrong. Debug builds
+  // and indexes, the globals map, frames); nullptr when all hold, else what is wrong. Debug builds
   // (HAK_DEBUG >= 2) run it after every collection.
   const char* verify_heap();
   // For root hooks.
@@ -285,10 +331,12 @@ class Runtime {
   bool init();
   bool grow_stack(size_t n);
   bool grow_stack_keep(Value v);
+  bool grow_frames();
   void* alloc_object(size_t n, uint8_t type, hak_site_t site);
   void* raw_alloc(size_t n, hak_site_t site, bool may_collect);
   void free_object(Obj* o);
   void mark_slow(Obj* o);
+  void collect_point();
   void mark_roots();
   void propagate();
   void trace(Obj* o);
@@ -314,16 +362,19 @@ class Runtime {
   uint64_t cycles_ = 0;
   uint64_t pause_ns_ = 0;
   bool collecting_ = false;
+  uint32_t stress_left_ = 0;  // allocations until the next stress collection
 
   // Interned strings: chained buckets (String::hnext).
   String** strtab_ = nullptr;
   uint32_t strtab_size_ = 0, strtab_count_ = 0;
 
-  Upvalue* open_upvalues_ = nullptr;  // by stack level, highest first
-  uint32_t c_depth_ = 0;              // nested call()s
+  uint32_t c_depth_ = 0;  // nested call()s
 
   ErrorKind err_kind_ = ErrorKind::kNone;
   Value err_value_;
+  uint32_t trace_count_ = 0;
+  TraceEntry trace_head_[kTraceHead] = {};
+  TraceEntry trace_tail_[kTraceTail] = {};
 
   Map* globals_ = nullptr;
   Map* string_lib_ = nullptr;

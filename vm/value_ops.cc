@@ -223,7 +223,8 @@ bool concat(Runtime& rt, const Value* vals, uint32_t n, Value* out) {
     else if (v.is_number())
       total += number_text(v, num);
     else
-      return rt.error("cannot concatenate a %s value (.. joins strings and numbers)", type_name(v));
+      return rt.error("cannot concatenate %s %s value (.. joins strings and numbers)",
+                      v.is_array() ? "an" : "a", type_name(v));
   }
   auto fill = [&](char* p) {
     for (uint32_t i = 0; i < n; ++i) {

@@ -315,7 +315,8 @@ void reclaim_abandoned(bool all) {
     return;
   }
   uint64_t now = now_ns(), last = g_last_reclaim_ns.load(std::memory_order_relaxed);
-  if (now - last < 10'000'000 || !g_pool_abandoned ||
+  // (The counter, not the list head: the list is read only under the lock.)
+  if (now - last < 10'000'000 || g_heaps_abandoned.load(std::memory_order_relaxed) == 0 ||
       !g_last_reclaim_ns.compare_exchange_strong(last, now))
     return;
   reclaim_one();

@@ -101,25 +101,52 @@ struct Sample {
   uint8_t exact;  // counted exactly already (tagged, or a large block): no estimates
   uint32_t size;
 };
-constexpr size_t kSampleSlots = size_t{1} << 16;
+// Live samples, by block address: an open-addressing table that grows with them (a sample
+// stands for ~kSampleMean bytes, so even a large heap has few). Its slots are spread over
+// the table by hashing, so a fixed big table would end up resident, page by page.
+constexpr size_t kMinSampleSlots = 256, kMaxSampleSlots = size_t{1} << 16;
 pthread_mutex_t g_sample_lock = PTHREAD_MUTEX_INITIALIZER;
 Sample* g_samples;
-size_t g_sample_count;
+size_t g_sample_slots;  // a power of two, or 0 before the first sample
+size_t g_sample_count;  // live samples
+size_t g_sample_tombs;  // deleted slots (ptr 1), cleared by a rebuild
 std::atomic<uint64_t> g_samples_dropped;
 
-size_t sample_slot(uintptr_t p) { return (p * 0x9E3779B97F4A7C15ull) >> 48; }
+size_t sample_slot(uintptr_t p, size_t slots) {
+  return static_cast<size_t>((p * 0x9E3779B97F4A7C15ull) >> 32) & (slots - 1);
+}
+
+// A new table of `slots` with the live samples (no tombstones). False when mmap fails.
+bool sample_rebuild(size_t slots) {
+  void* m = mmap(nullptr, slots * sizeof(Sample), PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return false;
+  auto* t = static_cast<Sample*>(m);
+  for (size_t i = 0; i < g_sample_slots; ++i) {
+    if (g_samples[i].ptr <= 1) continue;
+    size_t j = sample_slot(g_samples[i].ptr, slots);
+    while (t[j].ptr) j = (j + 1) & (slots - 1);
+    t[j] = g_samples[i];
+  }
+  if (g_samples) munmap(g_samples, g_sample_slots * sizeof(Sample));
+  g_samples = t;
+  g_sample_slots = slots;
+  g_sample_tombs = 0;
+  return true;
+}
 
 bool sample_insert(const Sample& s) {
   pthread_mutex_lock(&g_sample_lock);
   bool ok = false;
-  if (!g_samples) {
-    void* m = mmap(nullptr, kSampleSlots * sizeof(Sample), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    g_samples = m == MAP_FAILED ? nullptr : static_cast<Sample*>(m);
+  if (2 * (g_sample_count + g_sample_tombs + 1) > g_sample_slots) {  // load <= 1/2
+    size_t slots = kMinSampleSlots;
+    while (slots < 4 * (g_sample_count + 1) && slots < kMaxSampleSlots) slots *= 2;
+    if (slots != g_sample_slots || g_sample_tombs) sample_rebuild(slots);
   }
-  if (g_samples && g_sample_count < kSampleSlots / 2) {
-    for (size_t i = sample_slot(s.ptr);; i = (i + 1) & (kSampleSlots - 1)) {
+  if (g_samples && 2 * (g_sample_count + g_sample_tombs + 1) <= g_sample_slots) {
+    for (size_t i = sample_slot(s.ptr, g_sample_slots);; i = (i + 1) & (g_sample_slots - 1)) {
       if (g_samples[i].ptr <= 1) {
+        if (g_samples[i].ptr == 1) --g_sample_tombs;
         g_samples[i] = s;
         ++g_sample_count;
         ok = true;
@@ -136,12 +163,13 @@ bool sample_take(uintptr_t p, Sample* out) {
   pthread_mutex_lock(&g_sample_lock);
   bool found = false;
   if (g_samples) {
-    for (size_t i = sample_slot(p);; i = (i + 1) & (kSampleSlots - 1)) {
+    for (size_t i = sample_slot(p, g_sample_slots);; i = (i + 1) & (g_sample_slots - 1)) {
       if (g_samples[i].ptr == 0) break;
       if (g_samples[i].ptr == p) {
         *out = g_samples[i];
         g_samples[i].ptr = 1;  // tombstone
         --g_sample_count;
+        ++g_sample_tombs;
         found = true;
         break;
       }

@@ -128,11 +128,12 @@ struct SiteTuner {
   std::atomic<uint64_t> bytes{0};
   uint64_t start_cpu_ns = 0, start_faults = 0;  // the process's, when this epoch began
   std::atomic<uint32_t> allocs{0};
-  unsigned allocs_at_end = 1;  // the length of the epoch that just ended
-  unsigned epoch_len = 8;      // the length of this one (see next_epoch_len)
-  unsigned current = 0;        // the arm in use this epoch
-  double cost_ref = 0;         // the median of recent epoch costs (rewards are relative to it)
-  double recent[32] = {};      // the last epoch costs, for that median
+  // Read by every allocating thread without the lock (tune_alloc), so atomics (relaxed).
+  std::atomic<unsigned> allocs_at_end{1};  // the length of the epoch that just ended
+  std::atomic<unsigned> epoch_len{8};      // the length of this one (see next_epoch_len)
+  unsigned current = 0;                    // the arm in use this epoch
+  double cost_ref = 0;     // the median of recent epoch costs (rewards are relative to it)
+  double recent[32] = {};  // the last epoch costs, for that median
   unsigned nrecent = 0;
   uint64_t epochs = 0;
   double last_cost = 0;
@@ -208,7 +209,7 @@ SiteTuner* tuner_of(hak_site_t site) {
       t->from_profile = true;
     }
     t->current = t->bandit.choose(g_tune);
-    t->epoch_len = next_epoch_len(t);
+    t->epoch_len.store(next_epoch_len(t), std::memory_order_relaxed);
     process_usage(&t->start_cpu_ns, &t->start_faults);
     __atomic_store_n(&g_tuners[site], t, __ATOMIC_RELEASE);
     g_policy[site].store(t->current + 1, std::memory_order_relaxed);
@@ -225,11 +226,11 @@ void epoch_end(hak_site_t site, SiteTuner* t) {
   process_usage(&cpu, &faults);
   double held = static_cast<double>(bigcache_site_bytes(site)) / (1024.0 * 1024.0);
   double kib = bytes > 1024 ? static_cast<double>(bytes) / 1024.0 : 1.0;
+  pthread_mutex_lock(&g_tuner_lock);  // two threads may end the same site's epoch at once
   double cost =
       (g_tune.w_time * static_cast<double>(cpu - t->start_cpu_ns) +
        g_tune.w_fault * static_cast<double>(faults - t->start_faults) + g_tune.w_rss * held) /
       kib;
-  pthread_mutex_lock(&g_tuner_lock);
   t->recent[t->nrecent++ % 32] = cost;
   unsigned k = t->nrecent < 32 ? t->nrecent : 32;
   if (k >= 4 || t->cost_ref <= 0) {  // a low percentile of the recent costs
@@ -246,7 +247,7 @@ void epoch_end(hak_site_t site, SiteTuner* t) {
   t->last_cost = cost;
   t->bandit.update(t->current, reward_of(cost, t->cost_ref), g_tune);
   t->current = t->bandit.choose(g_tune);
-  t->epoch_len = next_epoch_len(t);
+  t->epoch_len.store(next_epoch_len(t), std::memory_order_relaxed);
   ++t->epochs;
   g_policy[site].store(t->current + 1, std::memory_order_relaxed);
   process_usage(&t->start_cpu_ns, &t->start_faults);
@@ -275,9 +276,9 @@ void tune_alloc(hak_site_t site, size_t bytes) {
   ++tl_in_hook;
   if (SiteTuner* t = tuner_of(site)) {
     t->bytes.fetch_add(bytes, std::memory_order_relaxed);
-    unsigned len = t->epoch_len;
+    unsigned len = t->epoch_len.load(std::memory_order_relaxed);
     if (t->allocs.fetch_add(1, std::memory_order_relaxed) + 1 >= len) {
-      t->allocs_at_end = len;
+      t->allocs_at_end.store(len, std::memory_order_relaxed);
       t->allocs.store(0, std::memory_order_relaxed);
       epoch_end(site, t);
     }

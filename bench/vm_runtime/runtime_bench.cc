@@ -3,6 +3,9 @@
 // the collector's pause on a large heap.
 //
 //   runtime_bench [--quick]
+//   runtime_bench --write-docs DIR   writes the JSON documents (DIR/records.json, ...) and
+//                                    exits: bench/vm runs json.parse/json.stringify on them
+//                                    from Hako programs, and lua-cjson from Lua
 //
 // Each figure is the median of several repetitions; a repetition runs the operation as many
 // times as fit in a time slice. MB = 10^6 bytes of JSON text.
@@ -273,7 +276,28 @@ void bench_gc(const Config& c) {
 
 }  // namespace
 
+// The documents of bench_json, as files.
+int write_docs(const char* dir) {
+  struct Doc {
+    const char* name;
+    std::string text;
+  } docs[] = {{"records", gen_records(4 << 20)},
+              {"numbers", gen_numbers(4 << 20)},
+              {"text", gen_text(4 << 20)}};
+  for (const Doc& d : docs) {
+    std::string path = std::string(dir) + "/" + d.name + ".json";
+    FILE* f = std::fopen(path.c_str(), "wb");
+    if (!f || std::fwrite(d.text.data(), 1, d.text.size(), f) != d.text.size() ||
+        std::fclose(f) != 0) {
+      std::fprintf(stderr, "runtime_bench: cannot write %s\n", path.c_str());
+      return 1;
+    }
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc > 2 && std::strcmp(argv[1], "--write-docs") == 0) return write_docs(argv[2]);
   Config c;
   if (argc > 1 && std::strcmp(argv[1], "--quick") == 0) {
     c.reps = 3;

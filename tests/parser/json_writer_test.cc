@@ -152,6 +152,47 @@ TEST(JsonWriter, EscapesControlCharactersAndKeepsUtf8) {
   EXPECT_EQ(back.root().as_string(), all);
 }
 
+// The writer copies runs that need no escaping 8 bytes at a time: every special byte, at
+// every offset of a word, in strings of every length up to a few words, must come out as
+// the byte-by-byte rules say.
+TEST(JsonWriter, EscapesAtEveryOffset) {
+  auto expect = [](const std::string& in) {
+    std::string out = "\"";
+    for (unsigned char c : in) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c == '\n') {
+        out += "\\n";
+      } else if (c < 0x20) {
+        char b[8];
+        snprintf(b, sizeof b, "\\u%04x", c);
+        out += b;
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    return out + "\"";
+  };
+  const std::string specials[] = {"\"",       "\\",           "\n",   std::string(1, '\x01'),
+                                  "\xC3\xA9", "\xE3\x83\x87", "\x7f", " "};
+  for (size_t len = 0; len < 26; ++len) {
+    for (size_t at = 0; at < len; ++at) {
+      for (const std::string& sp : specials) {
+        std::string in(len, 'a');
+        for (size_t i = 0; i < len; ++i) in[i] = static_cast<char>('a' + i % 26);
+        in.insert(at, sp);
+        Writer w;
+        ASSERT_TRUE(w.string(in)) << w.error();
+        EXPECT_EQ(w.text(), expect(in)) << "length " << len << ", at " << at;
+      }
+    }
+  }
+  Writer bad;
+  EXPECT_FALSE(bad.string(std::string(13, 'x') + "\xC3" + std::string(9, 'y')));
+  EXPECT_STREQ(bad.error(), "a string is not valid UTF-8");
+}
+
 TEST(JsonWriter, RefusesWhatJsonCannotSay) {
   EXPECT_EQ(testing::write(Value::number(std::nan(""))),
             "write error: NaN and infinity cannot be written as JSON");

@@ -44,7 +44,7 @@ check no-file-argument 2 "usage: hako json-check FILE" -- json-check
 check two-files 2 "usage: hako json-check FILE" -- json-check "$tmp/good.json" "$tmp/good.json"
 STDIN="$tmp/good.json" check stdin-valid 0 "" -- json-check -
 STDIN="$tmp/trailing.json" check stdin-invalid 1 "-:2:13: trailing comma" -- json-check -
-check no-command 2 "usage: hako COMMAND" --
-check unknown-command 2 "hako: unknown command 'frobnicate'" -- frobnicate
+check unknown-option 2 "hako: unknown option '--frobnicate'" -- --frobnicate
+check run-without-file 2 "usage: hako run [OPTIONS] FILE" -- run
 "$hako" --help >"$tmp/out" 2>&1 && grep -q "json-check" "$tmp/out" \
   && echo "TEST-RESULT: pass help" || echo "TEST-RESULT: fail help (status or text)"

@@ -263,9 +263,10 @@ TEST(Builtins, ClosuresCallThroughTheHook) {
   T t;
   Proto* p = t->new_proto();
   t.pin(Value::object(p, kProto));
-  ASSERT_TRUE(t->proto_reserve(p, 0, 2, 0, 0, false));
+  ASSERT_TRUE(t->proto_reserve(p, 0, 2, 0, 0, 0));
   p->consts[0] = t.str("from a closure");
   Value c = t.pin(Value::closure(t->new_closure(p, 0)));
+  t->set_call_hook(nullptr);
   EXPECT_EQ(t.text("pcall", {c}),
             "{\"ok\": false, \"error\": \"cannot call a closure: no interpreter is attached\"}");
   t->set_call_hook(fake_interpreter);

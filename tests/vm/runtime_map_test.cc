@@ -212,11 +212,11 @@ TEST(Map, FindByStringKey) {
     for (int i = 0; i < n; ++i) {
       int32_t pos = map_find_str(*t, m.as_map(), t.str("f" + std::to_string(i)).as_string());
       ASSERT_GE(pos, 0);
-      EXPECT_EQ(m.as_map()->entries[pos].value.i, i);
+      EXPECT_EQ(m.as_map()->entries[pos].value().i, i);
     }
     int32_t pos = map_find_str(*t, m.as_map(), t.str(long_key).as_string());  // another object
     ASSERT_GE(pos, 0);
-    EXPECT_EQ(m.as_map()->entries[pos].value.i, -1);
+    EXPECT_EQ(m.as_map()->entries[pos].value().i, -1);
     EXPECT_EQ(map_find_str(*t, m.as_map(), t.str("7").as_string()), -1);
     EXPECT_EQ(map_find_str(*t, m.as_map(), t.str("nope").as_string()), -1);
   }

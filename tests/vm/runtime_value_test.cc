@@ -13,7 +13,7 @@ constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 
 TEST(Value, LayoutAndKinds) {
   static_assert(sizeof(Value) == 16);
-  static_assert(sizeof(MapEntry) == 32);
+  static_assert(sizeof(MapEntry) == 24);
   Value zero;
   std::memset(static_cast<void*>(&zero), 0, sizeof zero);
   EXPECT_TRUE(zero.is_nil());  // zero-filled memory is nil
