@@ -181,7 +181,7 @@ HAK_API void* hak_aligned_alloc(size_t a, size_t n) { return aligned_impl(a, n, 
 HAK_API size_t hak_usable_size(const void* p) { return usable_size(p); }
 
 HAK_API void* hak_alloc_at(size_t n, hak_site_t site) {
-  return site ? alloc_tagged(tl_heap, n, site, HAK_RA) : alloc_fast(n, HAK_RA);
+  return site ? alloc_tagged_fast(n, site, HAK_RA) : alloc_fast(n, HAK_RA);
 }
 HAK_API void* hak_calloc_at(size_t c, size_t n, hak_site_t site) {
   return calloc_impl(c, n, site, HAK_RA);

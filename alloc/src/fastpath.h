@@ -5,6 +5,7 @@
 #pragma once
 
 #include "alloc/src/internal.h"
+#include "alloc/src/stats.h"
 
 namespace hak {
 
@@ -27,6 +28,31 @@ HAK_INLINE void* alloc_fast(size_t n, void* ra) {
   return malloc_generic(h, n, 0, ra);
 }
 
+// A tagged allocation: the fast path plus the block's site in its page's site array and
+// the site's exact count. A page not yet tagged (its site array not initialized) and
+// everything else goes the generic way.
+HAK_INLINE void* alloc_tagged_fast(size_t n, hak_site_t site, void* ra) {
+  Heap* h = tl_heap;
+  if (HAK_LIKELY(n <= kSmallMax)) {
+    Page* pg = h->direct[(n + 7) >> 3];
+    Block* b = pg->free;
+    int64_t left = h->sample_left - static_cast<int64_t>(pg->block_size);
+    if (HAK_LIKELY(b != nullptr && left >= 0 &&
+                   (pg->flags.load(std::memory_order_relaxed) & kPageTagged))) {
+      __atomic_store_n(&h->sample_left, left, __ATOMIC_RELAXED);
+      pg->free = decode(pg, b->next);
+      pg->used++;
+      uint32_t idx = block_index(pg, reinterpret_cast<uintptr_t>(b));
+      live_set(pg, idx);
+      if (HAK_DEBUG >= 2) debug_check_poison(pg, b);
+      pg->sites[idx] = static_cast<uint16_t>(site);
+      count_alloc(site, n, pg->block_size);
+      return b;
+    }
+  }
+  return malloc_generic(h, n, site, ra);
+}
+
 HAK_INLINE void free_fast(void* p) {
   uintptr_t u = reinterpret_cast<uintptr_t>(p);
   size_t g = u >> kSegmentShift;
@@ -35,7 +61,8 @@ HAK_INLINE void free_fast(void* p) {
     Heap* h = tl_heap;
     // Ours and plain (not full, tagged or sampled: xheap has no slow bit), a block start,
     // and live: the plain local free.
-    if (HAK_LIKELY(pg->xheap.load(std::memory_order_relaxed) == reinterpret_cast<uintptr_t>(h))) {
+    uintptr_t x = pg->xheap.load(std::memory_order_relaxed);
+    if (HAK_LIKELY(x == reinterpret_cast<uintptr_t>(h))) {
       uint32_t off = static_cast<uint32_t>(u - reinterpret_cast<uintptr_t>(pg->start));
       uint32_t idx = static_cast<uint32_t>((static_cast<__uint128_t>(pg->div_magic) * off) >> 64);
       uint64_t* w = &pg->live[idx / 64];
@@ -52,6 +79,9 @@ HAK_INLINE void free_fast(void* p) {
         page_free_slow(h, pg);
         return;
       }
+    } else if (x == (reinterpret_cast<uintptr_t>(h) | kXSlow)) {
+      free_local_slow(h, pg, static_cast<Block*>(p));  // ours, tagged, full or sampled
+      return;
     }
   }
   free_generic(p);

@@ -307,6 +307,8 @@ void check_double_free(Page* pg, Block* b);
 void reclaim_abandoned(bool all);
 void* alloc_aligned(size_t alignment, size_t n, hak_site_t site);
 void free_generic(void* p);
+// A free into one of this thread's pages whose xheap has the slow bit.
+void free_local_slow(Heap* h, Page* pg, Block* b);
 void free_local(Heap* h, Page* pg, Block* b);
 void free_remote(Page* pg, Block* b);
 void page_free_slow(Heap* h, Page* pg);

@@ -372,6 +372,29 @@ void free_local(Heap* h, Page* pg, Block* b) {
     page_free_slow(h, pg);
 }
 
+void free_local_slow(Heap* h, Page* pg, Block* b) {
+  // Tagged and nothing else (not full, not many samples), a live block start: count the
+  // block's site here. Anything else, and every error, on the checked way.
+  uintptr_t u = reinterpret_cast<uintptr_t>(b);
+  uint32_t off = static_cast<uint32_t>(u - reinterpret_cast<uintptr_t>(pg->start));
+  uint32_t idx = block_index(pg, u);
+  if (HAK_LIKELY((pg->flags.load(std::memory_order_relaxed) & kSlowFlags) == kPageTagged &&
+                 divisible(off, pg->div_magic) && live_test(pg, idx))) {
+    live_clear(pg, idx);
+    uint16_t* slot = &pg->sites[idx];
+    hak_site_t site = *slot;
+    *slot = 0;
+    if (site) count_free(site, pg->block_size);
+    __atomic_store_n(&h->freed_bytes, h->freed_bytes + pg->block_size, __ATOMIC_RELAXED);
+    if (HAK_DEBUG >= 2) debug_poison(pg, b);
+    b->next = encode(pg, pg->local_free);
+    pg->local_free = b;
+    if (--pg->used == 0) page_free_slow(h, pg);
+    return;
+  }
+  free_generic(b);
+}
+
 // Another thread's block: push it on the page's atomic list (or, when the owner marked the
 // page full, on the owner heap's delayed list, so the page comes back into use). The owner
 // clears its live bit when it collects it.

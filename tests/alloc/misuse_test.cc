@@ -47,6 +47,29 @@ TEST_F(Misuse, DoubleFreeAfterOtherFrees) {
   hak_free(q);
 }
 
+// Tagged blocks are freed on a path of their own (the site's count goes down): it checks
+// as much as the plain one.
+TEST_F(Misuse, DoubleFreeTagged) {
+  hak_site_t site = HAK_SITE("test.misuse.tagged");
+  void* p = hak_alloc_at(40, site);
+  void* q = hak_alloc_at(40, site);
+  EXPECT_DEATH(
+      {
+        hak_free(p);
+        hak_free(q);
+        hak_free(p);
+      },
+      "double free of " + hex(p));
+  hak_free(p);
+  hak_free(q);
+}
+
+TEST_F(Misuse, FreeOfAnInteriorPointerTagged) {
+  char* p = static_cast<char*>(hak_alloc_at(100, HAK_SITE("test.misuse.interior")));
+  EXPECT_DEATH(hak_free(p + 16), "invalid pointer " + hex(p + 16) + " \\(not a block");
+  hak_free(p);
+}
+
 TEST_F(Misuse, DoubleFreeMedium) {
   void* p = hak_malloc(20000);
   EXPECT_DEATH(

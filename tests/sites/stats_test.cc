@@ -59,6 +59,36 @@ TEST(SiteStats, ExactCountsForAKnownSequence) {
   EXPECT_EQ(s.peak_live_bytes, peak);
 }
 
+// Blocks of two sites and plain blocks share pages (one size class): each free counts
+// against its own block's site, and a plain block against none.
+TEST(SiteStats, SitesSharingPagesKeepTheirOwnCounts) {
+  hak_site_t a = HAK_SITE("test.share.a"), b = HAK_SITE("test.share.b");
+  std::vector<void*> as, bs, plain;
+  for (int i = 0; i < 3000; ++i) {
+    as.push_back(hak_alloc_at(48, a));
+    plain.push_back(hak_malloc(48));
+    if (i % 3 == 0) bs.push_back(hak_alloc_at(40, b));
+  }
+  for (size_t i = 0; i < as.size(); i += 2) hak_free(as[i]);
+  for (void* p : plain) hak_free(p);
+  hak_site_stats_t sa = stats(a), sb = stats(b);
+  EXPECT_EQ(sa.allocs, 3000u);
+  EXPECT_EQ(sa.frees, 1500u);
+  EXPECT_EQ(sa.live_bytes, 1500 * 48);
+  EXPECT_EQ(sb.allocs, 1000u);
+  EXPECT_EQ(sb.frees, 0u);
+  EXPECT_EQ(sb.live_bytes, 1000 * 48);  // 40 bytes: the 48-byte class
+  for (size_t i = 1; i < as.size(); i += 2) hak_free(as[i]);
+  for (void* p : bs) hak_free(p);
+  sa = stats(a);
+  sb = stats(b);
+  EXPECT_EQ(sa.frees, 3000u);
+  EXPECT_EQ(sa.live_bytes, 0);
+  EXPECT_EQ(sb.frees, 1000u);
+  EXPECT_EQ(sb.live_bytes, 0);
+  EXPECT_EQ(sa.peak_live_bytes, 3000 * 48);
+}
+
 TEST(SiteStats, StlContainersAreCountedUnderTheirTag) {
   {
     std::vector<int, hak::allocator<int, "test.stl">> v;
