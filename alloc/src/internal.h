@@ -204,7 +204,8 @@ struct Segment {
   Segment* prev;
   uint64_t free_map[kSlices / 64];   // 1 = slice free
   uint64_t dirty_map[kSlices / 64];  // 1 = free and maybe resident (not yet purged)
-  uint64_t purge_at_ns;              // dirty slices may be purged after this time
+  uint64_t aged_map[kSlices / 64];   // 1 = dirty since the segment's last purge tick
+  uint64_t purge_at_ns;              // the next purge tick (aged slices go back then)
   uint32_t used_pages;
   uint32_t pad_;
   Page pages[kSlices];

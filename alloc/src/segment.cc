@@ -1,7 +1,12 @@
 // Segments: 32 MiB aligned mappings owned by one heap, cut into 64 KiB slices; pages are
-// runs of slices. Freed slices stay resident ("dirty") for the purge delay, so a page freed
-// and soon needed again costs no page faults, then go back to the OS with madvise; a
-// segment with no pages left is unmapped.
+// runs of slices. Freed slices stay resident ("dirty") for one to two purge delays, so a
+// page freed and soon needed again costs no page faults, then go back to the OS with
+// madvise; a segment with no pages left is unmapped.
+//
+// A segment with dirty slices has a purge tick every delay: at a tick the slices that were
+// already dirty at the last tick ("aged") are purged and the rest become aged. A slice
+// freed just before a tick is thus not purged at it — a program that frees in bursts (a
+// garbage collector's sweep) and allocates again within a delay keeps its pages.
 #include <string.h>
 
 #include "alloc/src/internal.h"
@@ -96,6 +101,7 @@ Page* segment_page_alloc(Heap* h, size_t slices) {
   h->dirty_slices -= dirty;
   set_bits(s->free_map, idx, slices, false);
   set_bits(s->dirty_map, idx, slices, false);
+  set_bits(s->aged_map, idx, slices, false);
   s->free_slices -= static_cast<uint32_t>(slices);
   s->used_pages++;
   Page* pg = &s->pages[idx];
@@ -126,13 +132,16 @@ void segment_page_free(Heap* h, Page* pg) {
   s->free_slices += static_cast<uint32_t>(n);
   s->used_pages--;
   h->dirty_slices += n;
-  uint64_t now = now_ns();
-  if (s->purge_at_ns == UINT64_MAX) s->purge_at_ns = now + g_config.purge_delay_ns;
-  if (s->purge_at_ns < h->next_purge_ns) h->next_purge_ns = s->purge_at_ns;
+  if (s->purge_at_ns == UINT64_MAX) {
+    s->purge_at_ns = now_ns() + g_config.purge_delay_ns;
+    if (s->purge_at_ns < h->next_purge_ns) h->next_purge_ns = s->purge_at_ns;
+  }
   if (h->dirty_slices > g_config.purge_cap_slices) heap_purge(h, true);
 }
 
-// Gives dirty slices whose delay has passed back to the OS, and unmaps empty segments.
+// At the ticks that are due (every tick when forced): gives aged slices back to the OS
+// (all dirty ones when forced) and unmaps segments that have been empty since their last
+// tick.
 void heap_purge(Heap* h, bool force) {
   uint64_t now = 0;
   if (!force) {
@@ -147,25 +156,34 @@ void heap_purge(Heap* h, bool force) {
       if (s->purge_at_ns < h->next_purge_ns) h->next_purge_ns = s->purge_at_ns;
       continue;
     }
-    if (s->used_pages == 0 && (force || h->segments != s || s->next)) {
+    const uint64_t* gone = force ? s->dirty_map : s->aged_map;
+    bool empty_aged = s->used_pages == 0 && memcmp(s->dirty_map, gone, sizeof s->dirty_map) == 0;
+    if (empty_aged && (force || h->segments != s || s->next)) {
       // Empty: give it back, but keep a heap's last segment (purged below) so that a
       // thread that frees everything and starts again does not map it anew.
       segment_release(h, s);
       continue;
     }
     for (size_t i = kFirstSlice; i < kSlices;) {
-      if (!bit(s->dirty_map, i)) {
+      if (!bit(gone, i)) {
         ++i;
         continue;
       }
       size_t j = i;
-      while (j < kSlices && bit(s->dirty_map, j)) ++j;
+      while (j < kSlices && bit(gone, j)) ++j;
       os_purge(reinterpret_cast<uint8_t*>(s) + i * kSliceSize, (j - i) * kSliceSize);
       set_bits(s->dirty_map, i, j - i, false);
       h->dirty_slices -= j - i;
       i = j;
     }
-    s->purge_at_ns = UINT64_MAX;
+    // What is still dirty was freed since the last tick: it ages until the next one.
+    bool dirty = false;
+    for (size_t w = 0; w < kSlices / 64; ++w) {
+      s->aged_map[w] = s->dirty_map[w];
+      dirty |= s->dirty_map[w] != 0;
+    }
+    s->purge_at_ns = dirty ? (force ? now_ns() : now) + g_config.purge_delay_ns : UINT64_MAX;
+    if (s->purge_at_ns < h->next_purge_ns) h->next_purge_ns = s->purge_at_ns;
   }
 }
 
