@@ -18,13 +18,12 @@ namespace {
 constexpr int kUsage = 2;
 constexpr int kLevels = 4;  // how far above the binary's directory the source tree may be
 
-std::string self_dir() {
+std::string self_exe() {
   char buf[4096];
   ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
   if (n <= 0) return {};
   buf[n] = '\0';
-  std::string path(buf);
-  return path.substr(0, path.rfind('/'));
+  return buf;
 }
 
 bool executable(const std::string& path) { return access(path.c_str(), X_OK) == 0; }
@@ -66,7 +65,9 @@ std::string find_python(const std::string& bin_dir) {
 }  // namespace
 
 int command(int argc, char** argv) {
-  std::string bin_dir = self_dir();
+  std::string exe = self_exe();
+  size_t slash = exe.rfind('/');
+  std::string bin_dir = slash == std::string::npos ? "." : exe.substr(0, slash);
   std::string script = find_script(bin_dir);
   if (script.empty()) {
     std::fprintf(stderr,
@@ -77,7 +78,7 @@ int command(int argc, char** argv) {
     return kUsage;
   }
   std::string python = find_python(bin_dir);
-  setenv("HAKO_BIN", (bin_dir + "/hako").c_str(), 1);
+  setenv("HAKO_BIN", exe.c_str(), 1);
   std::vector<char*> args{python.data(), script.data()};
   for (int i = 0; i < argc; ++i) args.push_back(argv[i]);
   args.push_back(nullptr);
