@@ -21,6 +21,7 @@
 #include "parser/json.h"
 #include "parser/parser.h"
 #include "parser/text_buffer.h"
+#include "runtime/compare_command.h"
 #include "runtime/lua_command.h"
 #include "vm/array.h"
 #include "vm/bytecode_dump.h"
@@ -189,6 +190,7 @@ struct RunOptions {
   int opt_level = 1;
   uint32_t gc_stress = 0;  // 0 off, else collect at every n-th allocation
   bool report = false;
+  bool gc_stats = false;  // the collector's figures on stderr at exit (for hako compare)
   bool switch_dispatch = false;
   int64_t budget = -1;
   size_t memory_limit = 0;
@@ -214,6 +216,8 @@ bool run_option(std::string_view a, RunOptions* o) {
     o->gc_stress = static_cast<uint32_t>(n);
   else if (a == "--report")
     o->report = true;
+  else if (a == "--gc-stats")
+    o->gc_stats = true;
   else if (a == "--switch-dispatch")
     o->switch_dispatch = true;
   else if (number_option(a, "--budget=", &n))
@@ -240,6 +244,17 @@ class Session {
     if (!rt_) std::fprintf(stderr, "hako: cannot create a runtime: out of memory\n");
   }
   ~Session() {
+    if (rt_ && opt_.gc_stats) {  // one line for hako compare (docs/COMPARE.md)
+      vm::GcStats g = rt_->gc_stats();
+      hak_kpi_t k;
+      hak_get_kpi(&k);
+      std::fflush(stdout);
+      std::fprintf(stderr,
+                   "hako-gc: cycles=%llu pause_ms=%.3f heap_bytes=%zu objects=%zu "
+                   "peak_rss_kb=%zu\n",
+                   static_cast<unsigned long long>(g.cycles), g.pause_ms_total, g.heap_bytes,
+                   g.objects, k.peak_rss_bytes >> 10);
+    }
     vm::Runtime::destroy(rt_);
     std::fflush(stdout);
     if (opt_.report) hak_report_to("stderr");
@@ -439,6 +454,9 @@ int run(int argc, char** argv) { return run_command(argc, argv, true); }
 // hako lua FILE.lua [ARGS]: a Lua 5.4 program on hakmem (runtime/lua_command.h).
 int lua(int argc, char** argv) { return hako::lua::command(argc + 2, argv - 2, 2); }
 
+// hako compare SAMPLE...: the samples' twins under several allocators (docs/COMPARE.md).
+int compare(int argc, char** argv) { return hako::compare::command(argc, argv); }
+
 struct Command {
   const char* name;
   int (*run)(int argc, char** argv);  // the arguments after the command's name
@@ -456,6 +474,8 @@ const Command kCommands[] = {
     {"--dump-bytecode", dump_bytecode, "[-O0|-O1] [--verify] FILE",
      "print the bytecode of a Hako file"},
     {"lua", lua, "FILE.lua [ARGS]", "run a Lua 5.4 program on hakmem (hako lua --help)"},
+    {"compare", compare, "[OPTIONS] SAMPLE...",
+     "samples' Hako and Lua twins across allocators (hako compare --help)"},
 };
 
 void usage(FILE* out) {
@@ -472,6 +492,8 @@ void usage(FILE* out) {
                "  -O0, -O1             optimization level of the compiler (default -O1)\n"
                "  --gc-stress[=N]      collect garbage at every (N-th) allocation (finds bugs)\n"
                "  --report             write hakmem's report to stderr at exit\n"
+               "  --gc-stats           the collector's cycles and pause, and the peak RSS, on\n"
+               "                       stderr at exit (a line `hako-gc: cycles=N ...`)\n"
                "  --budget=N           stop after N instructions (a runtime error)\n"
                "  --memory-limit=N     heap limit in bytes (beyond it: out of memory)\n"
                "  --switch-dispatch    run the interpreter's switch loop (for testing)\n"

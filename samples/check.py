@@ -49,6 +49,26 @@ def command(args, name, size, extra, scratch):
     return cmd
 
 
+def golden(name):
+    """The expected output of NAME at its small size, or None when there is no golden."""
+    try:
+        with open(os.path.join(GOLDEN, name + ".small.out"), "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def first_difference(got, want):
+    """None when the outputs (bytes) are equal, else (line number, wanted line, got line)."""
+    if got == want:
+        return None
+    g = got.decode(errors="replace").splitlines()
+    w = want.decode(errors="replace").splitlines()
+    i = next((i for i in range(max(len(g), len(w)))
+              if i >= len(g) or i >= len(w) or g[i] != w[i]), 0)
+    return (i + 1, w[i] if i < len(w) else "<end>", g[i] if i < len(g) else "<end>")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--hako", metavar="CMD",
@@ -95,32 +115,28 @@ def main():
                 passed += 1
                 print("%-15s %-8s %6.2f s" % (name, size, elapsed))
                 continue
-            golden = os.path.join(GOLDEN, name + ".small.out")
+            golden_file = os.path.join(GOLDEN, name + ".small.out")
             if args.update:
-                with open(golden, "wb") as f:
+                with open(golden_file, "wb") as f:
                     f.write(run.stdout)
                 passed += 1
-                print("wrote  %s (%d bytes)" % (os.path.relpath(golden, ROOT), len(run.stdout)))
+                print("wrote  %s (%d bytes)" % (os.path.relpath(golden_file, ROOT),
+                                               len(run.stdout)))
                 continue
-            try:
-                with open(golden, "rb") as f:
-                    want = f.read()
-            except FileNotFoundError:
+            want = golden(name)
+            if want is None:
                 failed += 1
-                print("FAIL %-15s no golden file %s" % (name, os.path.relpath(golden, ROOT)))
+                print("FAIL %-15s no golden file %s" % (name, os.path.relpath(golden_file, ROOT)))
                 continue
-            if run.stdout == want:
+            diff = first_difference(run.stdout, want)
+            if diff is None:
                 passed += 1
                 print("ok   %-15s %-6s %.3f s" % (name, small, elapsed))
             else:
                 failed += 1
-                got = run.stdout.decode(errors="replace").splitlines()
-                exp = want.decode(errors="replace").splitlines()
-                first = next((i for i in range(max(len(got), len(exp)))
-                              if i >= len(got) or i >= len(exp) or got[i] != exp[i]), 0)
-                print("FAIL %-15s output differs from the golden at line %d" % (name, first + 1))
-                print("     want: %r" % (exp[first] if first < len(exp) else "<end>"))
-                print("     got:  %r" % (got[first] if first < len(got) else "<end>"))
+                print("FAIL %-15s output differs from the golden at line %d" % (name, diff[0]))
+                print("     want: %r" % diff[1])
+                print("     got:  %r" % diff[2])
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)
 

@@ -15,6 +15,7 @@ the exec. Standard library only.
 """
 
 import argparse
+import collections
 import csv
 import datetime
 import json
@@ -165,39 +166,51 @@ def busy_cpu_seconds():
     return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / os.sysconf('SC_CLK_TCK')
 
 
-def run_once(binary, workload, wargs, alloc, timeout):
-    env = clean_env()
-    env.update(alloc.env)
-    if alloc.preload:
-        env['LD_PRELOAD'] = alloc.preload
-    cmd = [binary, workload] + wargs
+Process = collections.namedtuple(
+    'Process', 'code stdout stderr rusage seconds others_cores')
+
+
+def run_process(cmd, env, timeout, cwd=None):
+    """Runs cmd to its end (killed after `timeout` seconds): its exit code, stdout (bytes),
+    stderr (text), rusage from wait4 (the whole process: faults, CPU time), wall seconds,
+    and the cores that other processes kept busy meanwhile (what MEASURING.md says to
+    check)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         busy0, t0 = busy_cpu_seconds(), time.monotonic()
-        p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
+        p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd)
         killer = threading.Timer(timeout, p.kill)
         killer.start()
         try:
             _, status, ru = os.wait4(p.pid, 0)
         finally:
             killer.cancel()
-        busy1, t1 = busy_cpu_seconds(), time.monotonic()
-        p.returncode = os.waitstatus_to_exitcode(status)
+        t1, busy1 = time.monotonic(), busy_cpu_seconds()
         out.seek(0)
         err.seek(0)
-        stdout = out.read().decode(errors='replace')
-        stderr = err.read().decode(errors='replace').strip()
-    if p.returncode != 0:
-        why = 'timed out' if p.returncode == -9 else f'exit status {p.returncode}'
+        stdout, stderr = out.read(), err.read().decode(errors='replace')
+    cpu = ru.ru_utime + ru.ru_stime
+    return Process(os.waitstatus_to_exitcode(status), stdout, stderr, ru, t1 - t0,
+                   max(0.0, busy1 - busy0 - cpu) / max(t1 - t0, 1e-3))
+
+
+def run_once(binary, workload, wargs, alloc, timeout):
+    env = clean_env()
+    env.update(alloc.env)
+    if alloc.preload:
+        env['LD_PRELOAD'] = alloc.preload
+    p = run_process([binary, workload] + wargs, env, timeout)
+    stderr = p.stderr.strip()
+    if p.code != 0:
+        why = 'timed out' if p.code == -9 else f'exit status {p.code}'
         raise RunError(f'{workload} under {alloc.name}: {why}: {stderr[-2000:]}')
-    lines = [ln for ln in stdout.splitlines() if ln.startswith('{')]
+    lines = [ln for ln in p.stdout.decode(errors='replace').splitlines() if ln.startswith('{')]
     if not lines:
         raise RunError(f'{workload} under {alloc.name}: no JSON line in the output')
     r = json.loads(lines[-1])
-    r['proc_minflt'] = ru.ru_minflt
-    r['proc_majflt'] = ru.ru_majflt
-    r['proc_cpu_seconds'] = ru.ru_utime + ru.ru_stime
-    # Cores that other processes kept busy meanwhile: what MEASURING.md says to check.
-    r['others_cores'] = max(0.0, busy1 - busy0 - r['proc_cpu_seconds']) / max(t1 - t0, 1e-3)
+    r['proc_minflt'] = p.rusage.ru_minflt
+    r['proc_majflt'] = p.rusage.ru_majflt
+    r['proc_cpu_seconds'] = p.rusage.ru_utime + p.rusage.ru_stime
+    r['others_cores'] = p.others_cores
     r['stderr'] = stderr
     return r
 

@@ -26,11 +26,8 @@ import os
 import shlex
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -119,22 +116,10 @@ def run_once(alloc, sample, sample_args, tmp, timeout, report=None):
     cmd = alloc.argv + [os.path.join(HERE, 'run_sample.lua'),
                         os.path.join(ROOT, 'samples', sample + '.lua')]
     cmd += [a.replace('{tmp}', scratch) for a in sample_args]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        busy0, t0 = ab.busy_cpu_seconds(), time.monotonic()
-        p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=tmp)
-        killer = threading.Timer(timeout, p.kill)
-        killer.start()
-        try:
-            _, status, ru = os.wait4(p.pid, 0)
-        finally:
-            killer.cancel()
-        t1, busy1 = time.monotonic(), ab.busy_cpu_seconds()
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read().decode(errors='replace')
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        why = 'timed out' if code == -9 else f'exit status {code}'
+    p = ab.run_process(cmd, env, timeout, cwd=tmp)
+    stdout, stderr, ru = p.stdout, p.stderr, p.rusage
+    if p.code != 0:
+        why = 'timed out' if p.code == -9 else f'exit status {p.code}'
         raise RunError(f'{sample} under {alloc.name}: {why}: {stderr.strip()[-1500:]}')
     said = [ln for ln in stderr.splitlines() if ln.startswith('bench-lua: ')]
     if not said:
@@ -142,10 +127,10 @@ def run_once(alloc, sample, sample_args, tmp, timeout, report=None):
                        f'{stderr.strip()[-500:]}')
     fields = dict(f.split('=', 1) for f in said[-1].split()[1:])
     cpu = ru.ru_utime + ru.ru_stime
-    return {'seconds': t1 - t0, 'cpu_seconds': cpu, 'minflt': ru.ru_minflt,
+    return {'seconds': p.seconds, 'cpu_seconds': cpu, 'minflt': ru.ru_minflt,
             'peak_rss_kb': int(fields['vmhwm_kb']) if fields['vmhwm_kb'].isdigit() else None,
             'mapped': fields['mapped'], 'stdout': stdout,
-            'others_cores': max(0.0, busy1 - busy0 - cpu) / max(t1 - t0, 1e-3)}
+            'others_cores': p.others_cores}
 
 
 def check_run(r, alloc, sample):
