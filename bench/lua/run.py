@@ -74,8 +74,12 @@ class Allocator:
                                                                          'hakmem')
 
     def expect_mapped(self):
-        """What run_sample.lua must see: the preloaded library's short name, or none."""
-        return os.path.basename(self.preload).split('.so')[0] if self.preload else 'none'
+        """What run_sample.lua must see: the preloaded library's short name (the names it
+        looks for are prefixes: libtcmalloc_minimal shows as libtcmalloc), or none."""
+        if not self.preload:
+            return 'none'
+        name = os.path.basename(self.preload).split('.so')[0]
+        return 'libtcmalloc' if name.startswith('libtcmalloc') else name
 
 
 def find_allocators(args, notes):
