@@ -87,6 +87,19 @@ HAK_INLINE void live_change(hak_site_t site, SiteStats* s, int64_t d) {
   if (live > peek(s->peak_live)) __atomic_store_n(&s->peak_live, live, __ATOMIC_RELAXED);
   if (HAK_UNLIKELY(delta > kLiveFlush || delta < -kLiveFlush)) flush_live(site, s);
 }
+// The same for a growth (d >= 0) and a shrink (d <= 0): half the tests each.
+HAK_INLINE void live_grow(hak_site_t site, SiteStats* s, int64_t d) {
+  int64_t delta = peek(s->live_delta) + d;
+  __atomic_store_n(&s->live_delta, delta, __ATOMIC_RELAXED);
+  int64_t live = peek(s->live_base) + delta;
+  if (live > peek(s->peak_live)) __atomic_store_n(&s->peak_live, live, __ATOMIC_RELAXED);
+  if (HAK_UNLIKELY(delta > kLiveFlush)) flush_live(site, s);
+}
+HAK_INLINE void live_shrink(hak_site_t site, SiteStats* s, int64_t d) {
+  int64_t delta = peek(s->live_delta) - d;  // a shrink cannot raise the peak
+  __atomic_store_n(&s->live_delta, delta, __ATOMIC_RELAXED);
+  if (HAK_UNLIKELY(delta < -kLiveFlush)) flush_live(site, s);
+}
 
 // An exactly counted allocation (tagged, or large).
 HAK_INLINE void count_alloc(hak_site_t site, size_t n, size_t usable) {
@@ -96,7 +109,7 @@ HAK_INLINE void count_alloc(hak_site_t site, size_t n, size_t usable) {
   bump(s->allocs, uint64_t{1});
   bump(s->bytes, static_cast<uint64_t>(n));
   bump(s->size_hist[log2_bin(n, kSizeBins)], uint64_t{1});
-  live_change(site, s, static_cast<int64_t>(usable));
+  live_grow(site, s, static_cast<int64_t>(usable));
 }
 
 HAK_INLINE void count_free(hak_site_t site, size_t usable) {
@@ -105,7 +118,7 @@ HAK_INLINE void count_free(hak_site_t site, size_t usable) {
   if (HAK_UNLIKELY(!s)) return;
   bump(s->frees, uint64_t{1});
   bump(s->freed_bytes, static_cast<uint64_t>(usable));
-  live_change(site, s, -static_cast<int64_t>(usable));
+  live_shrink(site, s, static_cast<int64_t>(usable));
 }
 
 // Sampling: the heap's countdown went below zero. Records the sample (and its latency, when
