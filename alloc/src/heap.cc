@@ -25,6 +25,7 @@ std::atomic<int> g_init_state{0};
 Page g_empty_page;
 constinit Heap g_empty_heap(&g_empty_page);
 HAK_TLS Heap* tl_heap = &g_empty_heap;
+HAK_TLS uint64_t tl_fresh_pages;
 std::atomic<size_t> g_heaps_active, g_heaps_abandoned;
 uint64_t g_seed;
 

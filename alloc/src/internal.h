@@ -292,6 +292,9 @@ extern std::atomic<uint8_t> g_segmap[kSegmapSize];
 extern Heap g_empty_heap;
 extern Page g_empty_page;
 extern HAK_TLS Heap* tl_heap;
+// Pages this thread handed out that fault in when first touched (fresh mappings, purged
+// slices): the tuner charges a site the ones its allocations got.
+extern HAK_TLS uint64_t tl_fresh_pages;
 extern std::atomic<int> g_init_state;
 
 // ---- Internal functions ----------------------------------------------------------------

@@ -108,7 +108,9 @@ void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh) {
     if (pol.bigcache) lb = bigcache_get(site, map_size);
   }
   if (lb && lb->map_size < map_size) {
-    // A smaller cached block: move its pages into a mapping of the new size.
+    // A smaller cached block: move its pages into a mapping of the new size (only the
+    // growth faults in).
+    tl_fresh_pages += (map_size - lb->map_size) / kOsPage;
     LargeBlock* nb = large_grow(lb, map_size);
     if (nb) {
       lb = nb;
@@ -137,8 +139,12 @@ void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh) {
     flags |= kLargeHuge;
   }
   if (!hit && pol.prefault) {
-    os_populate(lb, map_size);
+    os_populate(lb, map_size);  // the faults happen here, in the allocation's own time
     flags |= kLargePopulated;
+  } else if (!hit) {
+    // Every page faults in when touched; a huge page costs about half as much (one fault,
+    // the same zeroing).
+    tl_fresh_pages += map_size / kOsPage / ((flags & kLargeHuge) ? 2 : 1);
   }
   set_header(lb, map_size, offset, n, site);
   lb->sampled = 0;
@@ -172,7 +178,9 @@ void large_free(LargeBlock* lb, void* p) {
   count_freed_bytes(lb->size);
   if (lb->sampled) sample_free(p, lb->size);
   bool cache = g_mode != kModeOff && policy_for(site).bigcache;
+  uint64_t t0 = g_mode == kModeEvolving ? cycles() : 0;
   if (!(cache && lb->map_size <= kSegmentSize && bigcache_put(lb))) large_release(lb);
+  if (t0) tune_free(site, cycles() - t0);  // munmap, or the cache's evictions
 }
 
 void bigcache_evict(LargeBlock* lb) { large_release(lb); }

@@ -291,9 +291,12 @@ void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra) {
   // and their cost feeds the site's tuner.
   size_t threshold = __atomic_load_n(&g_config.threshold, __ATOMIC_RELAXED);
   hak_site_t tsite = 0;
+  uint64_t c0 = 0, fresh0 = 0;  // what this allocation costs its site's tuner
   if (n > kMediumFast && g_mode != kModeOff) {
     tsite = site ? site : implicit_site(ra);
     threshold = threshold_of(policy_for(tsite));
+    c0 = cycles();
+    fresh0 = tl_fresh_pages;
   }
   if (HAK_LIKELY(n <= threshold && n <= kMediumMax)) {
     unsigned cls = size_class(n);
@@ -317,7 +320,7 @@ void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra) {
     if (!p) return nullptr;
     usable = large_of(reinterpret_cast<uintptr_t>(p))->size;
   }
-  if (tsite) tune_alloc(tsite, usable);
+  if (tsite) tune_alloc(tsite, usable, cycles() - c0, tl_fresh_pages - fresh0);
   __atomic_store_n(&h->sample_left, h->sample_left - static_cast<int64_t>(usable),
                    __ATOMIC_RELAXED);
   if (HAK_UNLIKELY(h->sample_left < 0)) sample_alloc(h, p, n, usable, site, ra, t0);

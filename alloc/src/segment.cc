@@ -99,6 +99,7 @@ Page* segment_page_alloc(Heap* h, size_t slices) {
   size_t dirty = 0;
   for (size_t i = idx; i < idx + slices; ++i) dirty += bit(s->dirty_map, i);
   h->dirty_slices -= dirty;
+  tl_fresh_pages += (slices - dirty) * (kSliceSize / kOsPage);
   set_bits(s->free_map, idx, slices, false);
   set_bits(s->dirty_map, idx, slices, false);
   set_bits(s->aged_map, idx, slices, false);

@@ -70,7 +70,10 @@ unsigned Bandit::choose(const TunerSettings& s) {
     if (arms_[cand[i]].n <= 0) return cand[i];
   unsigned best = cand[0];
   double best_score = score(best, s);
+  const Arm& c = arms_[committed_];
   for (unsigned i = 1; i < n; ++i) {
+    const Arm& a = arms_[cand[i]];
+    if (a.n >= 2 && a.mean < s.prune * c.mean) continue;  // known to be far dearer
     double sc = score(cand[i], s);
     // Exact ties are broken by the seeded generator: deterministic given HAKMEM_SEED.
     if (sc > best_score ||
@@ -126,7 +129,8 @@ namespace {
 struct SiteTuner {
   Bandit bandit;
   std::atomic<uint64_t> bytes{0};
-  uint64_t start_cpu_ns = 0, start_faults = 0;  // the process's, when this epoch began
+  std::atomic<uint64_t> cycles{0};       // spent in the site's large allocations and frees
+  std::atomic<uint64_t> fresh_pages{0};  // pages its allocations handed out unfaulted
   std::atomic<uint32_t> allocs{0};
   // Read by every allocating thread without the lock (tune_alloc), so atomics (relaxed).
   std::atomic<unsigned> allocs_at_end{1};  // the length of the epoch that just ended
@@ -148,18 +152,6 @@ SiteTuner* g_tuners[kMaxSites];
 uint8_t* g_tuner_arena;
 size_t g_tuner_left;
 
-// What the whole process spent since the epoch began: CPU time (allocation, frees, page
-// faults handled, and the program's own work, which is the same whichever arm runs) and
-// page faults. Measured, not estimated: the arm's true cost shows up here.
-void process_usage(uint64_t* cpu_ns, uint64_t* faults) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  *cpu_ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
-  struct rusage ru;
-  *faults =
-      getrusage(RUSAGE_SELF, &ru) == 0 ? static_cast<uint64_t>(ru.ru_minflt + ru.ru_majflt) : 0;
-}
-
 SiteTuner* tuner_new() {
   size_t size = (sizeof(SiteTuner) + 63) & ~size_t{63};
   if (g_tuner_left < size) {
@@ -179,11 +171,26 @@ SiteTuner* tuner_new() {
 // judged against the committed one, and in proportion to its mean reward
 // against the committed arm's for one known to be worse (UCB1 keeps re-checking bad arms
 // a few times; a known-bad arm is re-checked with a few allocations, not thirty-two).
+// Likewise a committed arm that a neighbour already beats runs epochs in proportion to
+// its mean against that neighbour's, while the hysteresis makes sure of the neighbour: a
+// cold site whose default policy is far too dear (every page of every block faulted in)
+// does not pay full epochs of it until the switch.
 unsigned next_epoch_len(const SiteTuner* t) {
   unsigned full = g_tune.epoch_allocs;
   const Bandit::Arm& a = t->bandit.arm(t->current);
   if (a.n <= 0) return (full + 3) / 4;  // a first look, at any arm
-  if (t->current == t->bandit.committed()) return full;
+  if (t->current == t->bandit.committed()) {
+    unsigned cand[6];
+    unsigned n = Bandit::neighbours(t->current, g_tune.allow_thp, cand);
+    double best = a.mean;
+    for (unsigned i = 1; i < n; ++i) {
+      const Bandit::Arm& b = t->bandit.arm(cand[i]);
+      if (b.n > 0 && b.mean > best) best = b.mean;
+    }
+    if (best <= a.mean * (1 + g_tune.hysteresis)) return full;
+    unsigned len = static_cast<unsigned>(static_cast<double>(full) * a.mean / best);
+    return len < 2 ? 2 : len;
+  }
   const Bandit::Arm& c = t->bandit.arm(t->bandit.committed());
   if (c.n <= 0 || c.mean <= 0) return (full + 1) / 2;
   double f = a.mean / c.mean;
@@ -210,7 +217,6 @@ SiteTuner* tuner_of(hak_site_t site) {
     }
     t->current = t->bandit.choose(g_tune);
     t->epoch_len.store(next_epoch_len(t), std::memory_order_relaxed);
-    process_usage(&t->start_cpu_ns, &t->start_faults);
     __atomic_store_n(&g_tuners[site], t, __ATOMIC_RELEASE);
     g_policy[site].store(t->current + 1, std::memory_order_relaxed);
   }
@@ -218,19 +224,22 @@ SiteTuner* tuner_of(hak_site_t site) {
   return t;
 }
 
-// Costs are per KiB the site allocated: epochs of few big blocks and of many small ones
-// compare.
+// An epoch's cost is the site's own: the time of its large allocations and frees (mmap,
+// munmap, madvise, the cache, prefaulting), the page faults its blocks will take when
+// touched (pages handed out fresh or purged: counted, since they happen later in the
+// program's own code), and the memory its cache holds idle. Nothing another site or
+// thread does in the meantime enters it (a process-wide clock would charge one site's
+// exploration to all the others tuning at the same time). Per KiB the site allocated:
+// epochs of few big blocks and of many small ones compare.
 void epoch_end(hak_site_t site, SiteTuner* t) {
   uint64_t bytes = t->bytes.exchange(0, std::memory_order_relaxed);
-  uint64_t cpu, faults;
-  process_usage(&cpu, &faults);
+  double ns =
+      static_cast<double>(t->cycles.exchange(0, std::memory_order_relaxed)) / cycles_per_ns();
+  double fresh = static_cast<double>(t->fresh_pages.exchange(0, std::memory_order_relaxed));
   double held = static_cast<double>(bigcache_site_bytes(site)) / (1024.0 * 1024.0);
   double kib = bytes > 1024 ? static_cast<double>(bytes) / 1024.0 : 1.0;
   pthread_mutex_lock(&g_tuner_lock);  // two threads may end the same site's epoch at once
-  double cost =
-      (g_tune.w_time * static_cast<double>(cpu - t->start_cpu_ns) +
-       g_tune.w_fault * static_cast<double>(faults - t->start_faults) + g_tune.w_rss * held) /
-      kib;
+  double cost = (g_tune.w_time * ns + g_tune.w_fault * fresh + g_tune.w_rss * held) / kib;
   t->recent[t->nrecent++ % 32] = cost;
   unsigned k = t->nrecent < 32 ? t->nrecent : 32;
   if (k >= 4 || t->cost_ref <= 0) {  // a low percentile of the recent costs
@@ -250,7 +259,6 @@ void epoch_end(hak_site_t site, SiteTuner* t) {
   t->epoch_len.store(next_epoch_len(t), std::memory_order_relaxed);
   ++t->epochs;
   g_policy[site].store(t->current + 1, std::memory_order_relaxed);
-  process_usage(&t->start_cpu_ns, &t->start_faults);
   pthread_mutex_unlock(&g_tuner_lock);
 }
 
@@ -271,11 +279,13 @@ void policy_set(hak_site_t site, Policy p) {
   if (site < kMaxSites) g_policy[site].store(arm_of(p) + 1, std::memory_order_relaxed);
 }
 
-void tune_alloc(hak_site_t site, size_t bytes) {
+void tune_alloc(hak_site_t site, size_t bytes, uint64_t cycles, uint64_t fresh_pages) {
   if (g_mode != kModeEvolving || site >= kMaxSites || tl_in_hook) return;
   ++tl_in_hook;
   if (SiteTuner* t = tuner_of(site)) {
     t->bytes.fetch_add(bytes, std::memory_order_relaxed);
+    t->cycles.fetch_add(cycles, std::memory_order_relaxed);
+    t->fresh_pages.fetch_add(fresh_pages, std::memory_order_relaxed);
     unsigned len = t->epoch_len.load(std::memory_order_relaxed);
     if (t->allocs.fetch_add(1, std::memory_order_relaxed) + 1 >= len) {
       t->allocs_at_end.store(len, std::memory_order_relaxed);
@@ -284,6 +294,13 @@ void tune_alloc(hak_site_t site, size_t bytes) {
     }
   }
   --tl_in_hook;
+}
+
+void tune_free(hak_site_t site, uint64_t cycles) {
+  if (site >= kMaxSites) return;
+  // Only a site that is being tuned: its tuner exists since its first large allocation.
+  if (SiteTuner* t = __atomic_load_n(&g_tuners[site], __ATOMIC_ACQUIRE))
+    t->cycles.fetch_add(cycles, std::memory_order_relaxed);
 }
 
 void tuner_configure() {
@@ -332,7 +349,7 @@ void tuner_configure() {
   }
   const char* v = getenv("HAKMEM_TUNE");
   if (!v) return;
-  // "c=2,epoch=32,cooldown=8,hysteresis=0.08,streak=3,w_time=1,w_fault=250,w_rss=64"
+  // "c=2,epoch=32,cooldown=8,hysteresis=0.08,streak=3,w_time=1,w_fault=1000,w_rss=64,prune=0.25"
   for (const char* p = v; *p;) {
     const char* eq = strchr(p, '=');
     const char* comma = strchr(p, ',');
@@ -358,6 +375,8 @@ void tuner_configure() {
       g_tune.w_fault = x;
     else if (ok && key("w_rss"))
       g_tune.w_rss = x;
+    else if (ok && key("prune") && x < 1)
+      g_tune.prune = x;
     else {
       message("HAKMEM_TUNE=%s: cannot use the part starting at \"%s\"; it is ignored", v, p);
       break;

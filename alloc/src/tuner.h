@@ -48,10 +48,16 @@ struct TunerSettings {
   unsigned hysteresis_epochs = 3;  // ... this many epochs running
   unsigned cooldown = 8;           // epochs after a switch before the next
   unsigned epoch_allocs = 32;      // allocations above 64 KiB per epoch
-  double w_time = 1.0;             // weight of ns spent in allocation and free
-  double w_fault = 250.0;          // ns per page that will fault in (fresh, not resident)
+  double w_time = 1.0;             // weight of ns spent in the site's allocations and frees
+  double w_fault = 1000.0;         // ns per page handed out that faults in when touched
   double w_rss = 64.0;             // ns per MiB held idle by the site's cache
   bool allow_thp = true;           // false when the kernel has THP off: no point exploring it
+  // Safety: a neighbour tried at least twice whose mean reward is below this fraction of
+  // the committed arm's (with rewards ref / cost: about four times dearer) is not explored
+  // again while that holds. UCB1 alone would re-check it ~2 ln N times, and on a site
+  // whose bad arm faults in every page one such check costs as much as many good epochs.
+  // 0: plain UCB1.
+  double prune = 0.25;
 };
 
 // The bandit of one site. Pure: no allocator state, so tests feed it known rewards.
@@ -113,8 +119,11 @@ extern Policy g_default_policy;
 // The policy of a site (the default one until the tuner picks another).
 Policy policy_for(hak_site_t site);
 void policy_set(hak_site_t site, Policy p);  // fixed by hand (tests; baseline experiments)
-// An allocation of `bytes` above 64 KiB by `site`: counts towards its epoch, ends epochs.
-void tune_alloc(hak_site_t site, size_t bytes);
+// An allocation of `bytes` above 64 KiB by `site`, which took `cycles` and handed out
+// `fresh_pages` that fault in when touched: counts towards its epoch, ends epochs.
+void tune_alloc(hak_site_t site, size_t bytes, uint64_t cycles, uint64_t fresh_pages);
+// A large block of `site` freed (unmapped, or cached with evictions) in `cycles`.
+void tune_free(hak_site_t site, uint64_t cycles);
 
 struct TunerState {
   unsigned committed, current, switches;

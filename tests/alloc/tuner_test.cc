@@ -44,6 +44,34 @@ TEST(Bandit, UntriedArmsFirstThenUcb1Scores) {
   EXPECT_NEAR(b.score(cand[0], s), 0.1 + std::sqrt(2.0 * std::log(N + 1) / 1.0), 1e-12);
 }
 
+// A neighbour known (tried twice) to be far dearer than the committed arm is not explored
+// again while that holds; with prune=0, plain UCB1 keeps re-checking it.
+TEST(Bandit, ArmsFarDearerThanTheCommittedOneAreNotExploredAgain) {
+  for (double prune : {0.25, 0.0}) {
+    TunerSettings s;
+    s.prune = prune;
+    Bandit b;
+    unsigned start = arm_of(kDefaultPolicy);
+    b.reset(start, 7);
+    unsigned cand[6];
+    unsigned n = Bandit::neighbours(start, s.allow_thp, cand);
+    unsigned bad = cand[1];
+    auto reward = [&](unsigned a) { return a == bad ? 0.05 : 0.8; };
+    int bad_trials = 0;
+    for (int epoch = 0; epoch < 2000; ++epoch) {
+      unsigned a = b.choose(s);
+      bad_trials += a == bad;
+      b.update(a, reward(a), s);
+    }
+    ASSERT_EQ(b.committed(), start);  // no neighbour is better by the margin
+    if (prune > 0)
+      EXPECT_EQ(bad_trials, 2) << "tried once untried, once more by UCB1, then never";
+    else
+      EXPECT_GT(bad_trials, 10) << "plain UCB1 re-checks it about 2 ln N / gap^2 times";
+    (void)n;
+  }
+}
+
 // A synthetic cost landscape: best at threshold step 1 with BigCache on.
 double reward(unsigned arm, std::mt19937& rng) {
   Policy p = policy_of_arm(arm);
