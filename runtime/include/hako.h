@@ -85,7 +85,7 @@ typedef void (*hako_output_fn)(void* ud, const char* data, size_t size);
 typedef struct hako_config {
   uint32_t size;         /* sizeof(hako_config): set by hako_config_init (ABI growth) */
   uint32_t version;      /* HAKO_API_VERSION: set by hako_config_init */
-  hako_backend backend;  /* default HAKO_BACKEND_HAKMEM */
+  uint32_t backend;      /* a hako_backend; default HAKO_BACKEND_HAKMEM */
   size_t memory_limit;   /* heap bytes; 0: no limit. Beyond it: "out of memory" */
   int64_t budget;        /* work units (about one per instruction); < 0: unlimited */
   hako_output_fn output; /* NULL: stdout */

@@ -73,7 +73,7 @@ TEST(HakoApi, ConfigVersionAndArguments) {
   bad.version = 99;
   EXPECT_EQ(hako_create(&bad, &vm), HAKO_ERR_VERSION);
   bad = cfg;
-  bad.backend = static_cast<hako_backend>(7);
+  bad.backend = 7;
   EXPECT_EQ(hako_create(&bad, &vm), HAKO_ERR_ARG);
   bad = cfg;
   bad.modules = 1u << 20;
@@ -463,6 +463,44 @@ TEST(HakoApi, ReentrantHostFunctions) {
   // Uncaught through the host function: a runtime error with the script's value.
   EXPECT_EQ(run(f.vm, "fn bad(x) { error(\"deep\"); } twice(bad, 1);"), HAKO_ERR_RUNTIME);
   EXPECT_STREQ(hako_error_message(f.vm), "deep");
+}
+
+// Errors are return values all the way: a host function's C++ destructors run when the
+// script it calls fails, and when it raises.
+struct Guard {
+  int* count;
+  ~Guard() { ++*count; }
+};
+
+hako_status host_guarded(hako_vm* vm, void* ud, int argc, const hako_handle* argv,
+                         hako_handle* result) {
+  Guard g{static_cast<int*>(ud)};
+  std::string owned(1000, 'o');  // heap memory that a longjmp would leak
+  if (argc == 0) return hako_raise(vm, "raised with a guard alive");
+  return hako_call(vm, argv[0], 0, nullptr, result);
+}
+
+TEST(HakoApi, ErrorsNeverSkipHostDestructors) {
+  VmFixture f;
+  int destroyed = 0;
+  hako_register(f.vm, "guarded", host_guarded, &destroyed);
+  EXPECT_EQ(run(f.vm, "fn bad() { error(\"inner\"); } guarded(bad);"), HAKO_ERR_RUNTIME);
+  EXPECT_STREQ(hako_error_message(f.vm), "inner");
+  EXPECT_EQ(destroyed, 1);
+  EXPECT_EQ(run(f.vm, "guarded();"), HAKO_ERR_RUNTIME);
+  EXPECT_EQ(destroyed, 2);
+  // Nested: guarded -> script -> guarded -> script error, caught by the outer script.
+  EXPECT_EQ(
+      run_int(f.vm,
+              "fn bad() { error(\"x\"); }\n"
+              "fn mid() { return guarded(bad); }\n"
+              "let r = pcall(guarded, mid); if (r[\"error\"] == \"x\") { return 1; } return 0;"),
+      1);
+  EXPECT_EQ(destroyed, 4);
+  // The budget too.
+  ASSERT_EQ(hako_set_budget(f.vm, 10000), HAKO_OK);
+  EXPECT_EQ(run(f.vm, "fn spin() { while (true) {} } guarded(spin);"), HAKO_ERR_BUDGET);
+  EXPECT_EQ(destroyed, 5);
 }
 
 hako_status host_destroy(hako_vm* vm, void*, int, const hako_handle*, hako_handle* result) {
