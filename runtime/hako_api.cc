@@ -543,10 +543,13 @@ hako_status hako_create(const hako_config* user_cfg, hako_vm** out) {
   hako_config cfg;
   hako_config_init(&cfg);
   if (user_cfg) {
-    if (user_cfg->size != sizeof cfg || user_cfg->version < 1 ||
+    // A config of an older version is shorter: its fields are read, the newer ones keep
+    // their defaults. (Version 1 is the first: its size is the whole struct.)
+    constexpr size_t kConfigV1Size = sizeof(hako_config);
+    if (user_cfg->size < kConfigV1Size || user_cfg->size > sizeof cfg || user_cfg->version < 1 ||
         user_cfg->version > HAKO_API_VERSION)
       return HAKO_ERR_VERSION;
-    cfg = *user_cfg;
+    std::memcpy(&cfg, user_cfg, user_cfg->size);
   }
   if ((cfg.backend != HAKO_BACKEND_HAKMEM && cfg.backend != HAKO_BACKEND_SYSTEM) ||
       (cfg.modules & ~uint32_t{HAKO_MODULES_ALL}))

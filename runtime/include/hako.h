@@ -117,7 +117,7 @@ HAKO_API void* hako_user_data(hako_vm* vm);
  * exhausted every run and call fails with HAKO_ERR_BUDGET until it is set again. */
 HAKO_API hako_status hako_set_memory_limit(hako_vm* vm, size_t bytes);
 HAKO_API hako_status hako_set_budget(hako_vm* vm, int64_t units); /* < 0: unlimited */
-HAKO_API int64_t hako_budget_left(hako_vm* vm);                   /* INT64_MAX: unlimited */
+HAKO_API int64_t hako_budget_left(hako_vm* vm); /* near INT64_MAX when unlimited */
 
 typedef struct hako_stats {
   size_t heap_bytes; /* every byte the VM has allocated and not freed */

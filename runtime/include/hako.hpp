@@ -83,7 +83,9 @@ class Value {
   // Arrays and maps: length (0 for other types), elements, fields.
   size_t length() const {
     size_t n = 0;
-    if (hako_array_length(vm_, h_, &n) != HAKO_OK && hako_map_length(vm_, h_, &n) != HAKO_OK) n = 0;
+    hako_type t = type();  // no failing probe: it would replace the VM's last error
+    if (t == HAKO_TYPE_ARRAY) hako_array_length(vm_, h_, &n);
+    if (t == HAKO_TYPE_MAP) hako_map_length(vm_, h_, &n);
     return n;
   }
   Value at(size_t i) const {  // an empty Value when out of range

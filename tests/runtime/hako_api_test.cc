@@ -237,6 +237,11 @@ TEST(HakoApi, BuildsValuesAndCallsScriptFunctions) {
   EXPECT_EQ(str_of(f.vm, r2), std::string("a\0b!!", 5));
   ASSERT_EQ(hako_set_global(f.vm, "shared", r2), HAKO_OK);
   EXPECT_EQ(run_int(f.vm, "return len(shared);"), 5);
+  // Builtins and host functions are functions like the others.
+  hako_handle n5;
+  ASSERT_EQ(hako_call_global(f.vm, "len", 1, &arr, &n5), HAKO_OK);
+  ASSERT_EQ(hako_get_int(f.vm, n5, &i), HAKO_OK);
+  EXPECT_EQ(i, 5);
   hako_handle none;
   EXPECT_EQ(hako_get_global(f.vm, "nope", &none), HAKO_ERR_NOT_FOUND);
   EXPECT_EQ(hako_call_global(f.vm, "nope", 0, nullptr, &none), HAKO_ERR_NOT_FOUND);
@@ -344,6 +349,18 @@ TEST(HakoApi, HostFunctionWithUserData) {
   EXPECT_EQ(run_int(f.vm, "return add(1, 2) + add(10, 20, 30);"), 63);
   EXPECT_EQ(c.calls, 2);
   EXPECT_EQ(c.sum, 63);
+  // Called from the host, through the VM.
+  hako_handle args[2], r0;
+  hako_new_int(f.vm, 40, &args[0]);
+  hako_new_int(f.vm, 2, &args[1]);
+  ASSERT_EQ(hako_call_global(f.vm, "add", 2, args, &r0), HAKO_OK);
+  int64_t got = 0;
+  hako_get_int(f.vm, r0, &got);
+  EXPECT_EQ(got, 42);
+  EXPECT_EQ(c.calls, 3);
+  hako_release(f.vm, args[0]);
+  hako_release(f.vm, args[1]);
+  hako_release(f.vm, r0);
   // The argument handles are released after the call, the result taken over.
   hako_stats s;
   hako_get_stats(f.vm, &s);
@@ -463,6 +480,7 @@ TEST(HakoApi, ReentrantHostFunctions) {
   // Uncaught through the host function: a runtime error with the script's value.
   EXPECT_EQ(run(f.vm, "fn bad(x) { error(\"deep\"); } twice(bad, 1);"), HAKO_ERR_RUNTIME);
   EXPECT_STREQ(hako_error_message(f.vm), "deep");
+  EXPECT_STREQ(hako_error_traceback(f.vm), "  t.hako:1 in function main\n");  // from `twice` on
 }
 
 // Errors are return values all the way: a host function's C++ destructors run when the
