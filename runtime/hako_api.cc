@@ -232,7 +232,10 @@ bool new_slot(hako_vm* v, uint32_t* out) {
   if (v->free_head == kNoSlot) {
     if (v->nslots == v->cap) {
       uint32_t cap = v->cap ? v->cap * 2 : 16;
-      auto* p = static_cast<Slot*>(v->rt->realloc(v->slots, v->cap * sizeof(Slot),
+      auto* p =
+          v->cap >= (1u << 30)  // 2^30 live handles: the table is as large as it gets
+              ? nullptr
+              : static_cast<Slot*>(v->rt->realloc(v->slots, v->cap * sizeof(Slot),
                                                   cap * sizeof(Slot), HAK_SITE("hako.handles")));
       if (!p) {
         v->rt->oom();
@@ -332,14 +335,15 @@ bool host_call(vm::Runtime& rt, vm::Args args, Value* ret) {
     st = f->fn(v, f->ud, static_cast<int>(n), argv, &result);
     --v->depth;
   }
-  for (uint32_t k = 0; k < made; ++k)
-    if (Slot* s = slot_of(v, argv[k])) free_slot(v, static_cast<uint32_t>(s - v->slots));
-  if (argv_bytes) rt.free(argv, argv_bytes);
-  bool raised = v->raised;
-  v->raised = saved_raised;
+  // The result first: it may be one of the arguments (`*result = argv[0]`).
   Slot* rs = slot_of(v, result);
   Value r = rs ? rs->v : Value();
   if (rs) free_slot(v, static_cast<uint32_t>(rs - v->slots));
+  for (uint32_t k = 0; k < made; ++k)
+    if (Slot* s = slot_of(v, argv[k])) free_slot(v, static_cast<uint32_t>(s - v->slots));
+  if (argv_bytes) rt.free(argv, argv_bytes);  // frees only: r needs no root
+  bool raised = v->raised;
+  v->raised = saved_raised;
   if (!ok) return rt.oom();
   if (st == HAKO_OK && raised) st = HAKO_ERR_RUNTIME;
   if (st == HAKO_OK) {

@@ -214,11 +214,12 @@ HAKO_API hako_status hako_call_global(hako_vm* vm, const char* name, int argc,
 /* ---- Host functions -------------------------------------------------------------------- */
 
 /* A function the script can call. argv holds argc handles (released when it returns).
- * Return HAKO_OK and, optionally, a result in *result (the VM takes that handle over;
- * leave it 0 for nil). Or fail: after hako_raise*, or with the status of a call back into
- * the VM that failed (its error goes on, kind and all), or with any other error status
- * (raised as "host function 'NAME' failed (STATUS)"). A script catches these with pcall. A
- * host function may run code, call functions and create values in the same VM. */
+ * Return HAKO_OK and, optionally, a result in *result (the VM takes that handle over; it
+ * may be one of argv; leave it 0 for nil). Or fail: after hako_raise*, or with the status
+ * of a call back into the VM that failed (its error goes on, kind and all), or with any
+ * other error status (raised as "host function 'NAME' failed (STATUS)"). A script catches
+ * these with pcall. A host function may run code, call functions and create values in the
+ * same VM. */
 typedef hako_status (*hako_host_fn)(hako_vm* vm, void* ud, int argc, const hako_handle* argv,
                                     hako_handle* result);
 

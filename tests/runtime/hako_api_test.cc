@@ -412,6 +412,28 @@ hako_status host_bad_result(hako_vm* vm, void*, int, const hako_handle*, hako_ha
   return HAKO_OK;
 }
 
+hako_status host_identity(hako_vm* vm, void*, int argc, const hako_handle* argv,
+                          hako_handle* result) {
+  if (argc != 1) return hako_raise(vm, "identity(x)");
+  *result = argv[0];  // an argument handle as the result: taken over, not released twice
+  return HAKO_OK;
+}
+
+TEST(HakoApi, HostFunctionMayReturnItsArgument) {
+  VmFixture f;
+  hako_register(f.vm, "identity", host_identity, nullptr);
+  hako_handle r;
+  ASSERT_EQ(run(f.vm, "let a = [1, 2]; return identity(a) == a && identity(\"s\") == \"s\";", &r),
+            HAKO_OK)
+      << hako_error_message(f.vm);
+  int b = 0;
+  ASSERT_EQ(hako_get_bool(f.vm, r, &b), HAKO_OK);
+  EXPECT_EQ(b, 1);
+  hako_stats s;
+  hako_get_stats(f.vm, &s);
+  EXPECT_EQ(s.handles, 1u);
+}
+
 TEST(HakoApi, HostFailureForms) {
   VmFixture f;
   hako_register(f.vm, "plain", host_fail_plain, nullptr);
