@@ -4,6 +4,7 @@
 // every byte back, and the sandbox without io.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -14,9 +15,16 @@
 
 namespace {
 
-// A VM for one test, destroyed at the end of it.
+// A VM for one test, destroyed at the end of it. HAKO_TEST_GC_STRESS=1 collects at every
+// allocation (as in the VM's tests): a value the API holds without a root shows at once.
 struct VmFixture {
-  explicit VmFixture(const hako_config* cfg = nullptr) { st = hako_create(cfg, &vm); }
+  explicit VmFixture(const hako_config* cfg = nullptr) {
+    hako_config c;
+    hako_config_init(&c);
+    if (cfg) c = *cfg;
+    if (std::getenv("HAKO_TEST_GC_STRESS")) c.gc_stress = 1;
+    st = hako_create(&c, &vm);
+  }
   ~VmFixture() { hako_destroy(vm); }
   hako_vm* vm = nullptr;
   hako_status st;
