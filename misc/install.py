@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""`ninja install`: copies libhakmem (.a, .so), the public headers, `hako` (once it exists)
-and a pkg-config file under --prefix, honouring DESTDIR like autotools and CMake do."""
+"""`ninja install`: copies libhakmem (.a, .so), the runtime's static libraries for
+embedders, the public headers (hakmem.h, hako.h, hako.hpp), `hako` and pkg-config files
+(hakmem.pc, hako.pc) under --prefix, honouring DESTDIR like autotools and CMake do."""
 
 import argparse
 import os
@@ -25,6 +26,10 @@ def main():
     b = os.path.join(ROOT, args.builddir)
     copies = [(os.path.join(b, 'libhakmem.a'), target('lib', 'libhakmem.a')),
               (os.path.join(b, 'libhakmem.so'), target('lib', 'libhakmem.so')),
+              # The runtime for embedders (hako.h): static, linked in this order.
+              (os.path.join(b, 'libhakort.a'), target('lib', 'libhakort.a')),
+              (os.path.join(b, 'libhakovm.a'), target('lib', 'libhakovm.a')),
+              (os.path.join(b, 'libhakoparse.a'), target('lib', 'libhakoparse.a')),
               (os.path.join(ROOT, 'alloc/include/hakmem.h'), target('include', 'hakmem.h')),
               (os.path.join(ROOT, 'runtime/include/hako.h'), target('include', 'hako.h')),
               (os.path.join(ROOT, 'runtime/include/hako.hpp'), target('include', 'hako.hpp')),
@@ -51,6 +56,22 @@ Libs.private: -pthread -ldl
 Cflags: -I${{includedir}}
 ''')
     print(f'install: {pc}')
+    if os.path.exists(os.path.join(b, 'libhakort.a')):
+        # `pkg-config --cflags --libs hako` for a host of docs/EMBEDDING.md (static libraries
+        # in C++: a C host links with -lstdc++ -lm, listed here).
+        pc = target('lib', 'pkgconfig', 'hako.pc')
+        with open(pc, 'w') as f:
+            f.write(f'''prefix={prefix}
+libdir=${{prefix}}/lib
+includedir=${{prefix}}/include
+
+Name: hako
+Description: the Hako runtime for embedding (hako.h), on hakmem
+Version: 0.1.0
+Libs: -L${{libdir}} -lhakort -lhakovm -lhakoparse -lhakmem -lstdc++ -lm -pthread -ldl
+Cflags: -I${{includedir}}
+''')
+        print(f'install: {pc}')
     return 0
 
 

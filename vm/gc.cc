@@ -8,6 +8,7 @@
 // gray list, so it needs no memory; sweeping walks the list of all objects. Why not
 // incremental or generational: docs/VM.md.
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 
 #include "vm/map.h"
@@ -42,6 +43,20 @@ bool over(size_t bytes, size_t more, size_t limit) {
 
 // ---- Memory -----------------------------------------------------------------------------
 
+// The backend: hakmem's tagged sites, or the C library's malloc (RuntimeOptions::system_malloc).
+void* Runtime::heap_alloc(size_t n, hak_site_t site) {
+  return opt_.system_malloc ? std::malloc(n) : hak_alloc_at(n, site);
+}
+void* Runtime::heap_realloc(void* p, size_t n, hak_site_t site) {
+  return opt_.system_malloc ? std::realloc(p, n) : hak_realloc_at(p, n, site);
+}
+void Runtime::heap_free(void* p) {
+  if (opt_.system_malloc)
+    std::free(p);
+  else
+    hak_free(p);
+}
+
 void* Runtime::raw_alloc(size_t n, hak_site_t site, bool may_collect) {
   may_collect = may_collect && !collecting_;
   if (may_collect) check_gc();
@@ -50,10 +65,10 @@ void* Runtime::raw_alloc(size_t n, hak_site_t site, bool may_collect) {
     collect();  // an emergency collection, then the limit decides
     if (over(bytes_, n, opt_.memory_limit)) return nullptr;
   }
-  void* p = hak_alloc_at(n, site);
+  void* p = heap_alloc(n, site);
   if (!p && may_collect) {
     collect();
-    p = hak_alloc_at(n, site);
+    p = heap_alloc(n, site);
   }
   if (p) bytes_ += n;
   return p;
@@ -67,7 +82,7 @@ void* Runtime::realloc(void* p, size_t old_n, size_t n, hak_site_t site) {
     return nullptr;
   }
   if (n <= old_n) {  // shrinking never fails: if hakmem cannot move it, the block stays
-    void* q = hak_realloc_at(p, n, site);
+    void* q = heap_realloc(p, n, site);
     bytes_ -= old_n - n;  // counted at the size the caller will free it with
     return q ? q : p;
   }
@@ -79,10 +94,10 @@ void* Runtime::realloc(void* p, size_t old_n, size_t n, hak_site_t site) {
     collect();
     if (over(bytes_, more, opt_.memory_limit)) return nullptr;
   }
-  void* q = hak_realloc_at(p, n, site);  // on failure the old block is untouched
+  void* q = heap_realloc(p, n, site);  // on failure the old block is untouched
   if (!q && may_collect) {
     collect();
-    q = hak_realloc_at(p, n, site);
+    q = heap_realloc(p, n, site);
   }
   if (q) bytes_ += more;
   return q;
@@ -90,7 +105,7 @@ void* Runtime::realloc(void* p, size_t old_n, size_t n, hak_site_t site) {
 
 void Runtime::free(void* p, size_t n) {
   if (!p) return;
-  hak_free(p);
+  heap_free(p);
   bytes_ -= n;
 }
 
@@ -331,7 +346,9 @@ const char* Runtime::verify_heap() {
   }
   if (objects != objects_) return "the object count is wrong";
   if (short_strings != strtab_count_) return "the string table's count is wrong";
-  if (globals_->count != globals_->used)
+  // (No globals map yet while Runtime::init interns the names: a stress collection runs
+  // there too.)
+  if (globals_ && globals_->count != globals_->used)
     return "a global was deleted (loaded code refers to positions)";
   for (uint32_t i = 0; i < nframes; ++i) {
     const Frame& f = frames[i];

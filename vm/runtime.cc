@@ -44,7 +44,8 @@ Runtime::Runtime(const RuntimeOptions& opt)
 }
 
 Runtime* Runtime::create(const RuntimeOptions& opt) {
-  void* mem = hak_alloc_at(sizeof(Runtime), HAK_SITE("vm.runtime"));
+  void* mem = opt.system_malloc ? std::malloc(sizeof(Runtime))
+                                : hak_alloc_at(sizeof(Runtime), HAK_SITE("vm.runtime"));
   if (!mem) return nullptr;
   auto* rt = new (mem) Runtime(opt);
   if (!rt->init()) {
@@ -56,8 +57,12 @@ Runtime* Runtime::create(const RuntimeOptions& opt) {
 
 void Runtime::destroy(Runtime* rt) {
   if (!rt) return;
+  bool system = rt->opt_.system_malloc;
   rt->~Runtime();
-  hak_free(rt);
+  if (system)
+    std::free(rt);
+  else
+    hak_free(rt);
 }
 
 bool Runtime::init() {

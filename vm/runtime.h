@@ -53,6 +53,10 @@ struct RuntimeOptions {
   OutputFn output = nullptr;         // where print writes; nullptr: stdout
   void* output_ud = nullptr;
   bool switch_dispatch = false;  // the interpreter's switch loop instead of computed goto
+  // The heap (and the Runtime itself) from the C library's malloc instead of hakmem's
+  // tagged sites: a per-runtime backend for embedders (hako.h). Compilation, the JSON
+  // reader's scratch and hakmem's own state still use hakmem.
+  bool system_malloc = false;
 };
 
 // What the pending error is. pcall catches all but kBudget, so that a script cannot
@@ -334,6 +338,9 @@ class Runtime {
   bool grow_frames();
   void* alloc_object(size_t n, uint8_t type, hak_site_t site);
   void* raw_alloc(size_t n, hak_site_t site, bool may_collect);
+  void* heap_alloc(size_t n, hak_site_t site);
+  void* heap_realloc(void* p, size_t n, hak_site_t site);
+  void heap_free(void* p);
   void free_object(Obj* o);
   void mark_slow(Obj* o);
   void collect_point();
