@@ -196,6 +196,7 @@ def run_once(binary, workload, wargs, alloc, timeout):
     r['proc_minflt'] = ru.ru_minflt
     r['proc_majflt'] = ru.ru_majflt
     r['proc_cpu_seconds'] = ru.ru_utime + ru.ru_stime
+    r['proc_seconds'] = t1 - t0  # the whole process: start to exit
     # Cores that other processes kept busy meanwhile: what MEASURING.md says to check.
     r['others_cores'] = max(0.0, busy1 - busy0 - r['proc_cpu_seconds']) / max(t1 - t0, 1e-3)
     r['stderr'] = stderr
