@@ -84,12 +84,13 @@ SCALES = {
                ('calculator', ['4000'], False), ('life', ['64'], True)],
     },
     'quick': {
-        'json_kib': [round(2 * 2 ** (k / 2)) for k in range(17)], 'json_rounds': 2,
-        'mir_lines': [8000, 16000, 32000], 'mir_rounds': 2,
+        'json_kib': [round(2 * 2 ** (k / 2)) for k in range(19)], 'json_rounds': 2,
+        'mir_lines': [8000, 16000, 32000, 64000], 'mir_rounds': 1,
         'vm': [('binary_trees', ['11'], True), ('word_freq', ['40000'], False),
-               ('sort_big', ['40000'], True), ('string_builder', ['8000'], False),
-               ('closures', ['6000'], True), ('json_roundtrip', ['1000', '{tmp}'], False),
-               ('havlak', ['1'], True), ('calculator', ['2000'], True)],
+               ('sort_big', ['50000'], True), ('string_builder', ['10000'], False),
+               ('closures', ['5000'], False), ('json_roundtrip', ['1500', '{tmp}'], False),
+               ('havlak', ['1'], True), ('deltablue', ['500'], False),
+               ('calculator', ['2000'], False), ('life', ['48'], True)],
     },
     'tiny': {
         'json_kib': [2, 8, 32], 'json_rounds': 1, 'mir_lines': [1000], 'mir_rounds': 1,
@@ -250,7 +251,9 @@ def describe(scale, json_files):
         f'a DOM, written compact, parsed again and compared; the list {cfg["json_rounds"]}×.',
         f'MIR: programs of bench/compile/gen.py of {", ".join(map(str, cfg["mir_lines"]))} '
         f'lines compiled at -O1 (parse, MIR, passes, bytecode); the list {cfg["mir_rounds"]}×.',
-        f'VM: each sample compiled and run in a fresh runtime: {vm}.',
+        f'VM: each sample compiled and run in a fresh runtime: {vm} (the samples that '
+        f'allocate; nbody, spectral_norm, fannkuch, mandelbrot, fasta and richards time the '
+        f'interpreter alone).',
         f'MIXED: one round of the JSON and MIR lists and the VM samples {mixed_vm}, one item '
         f'of each kind in turn.',
     ]
@@ -577,8 +580,8 @@ def main():
     if os.path.exists(profile):
         with open(profile) as f:
             learnt = sum(1 for line in f if line.startswith('site '))
-        notes.append(f'hakmem-evolving\'s profile ({profile}) started empty and ended with '
-                     f'{learnt} sites')
+        notes.append(f'hakmem-evolving\'s profile ({os.path.relpath(profile, ROOT)}) started '
+                     f'empty and ended with {learnt} sites')
 
     body = ['### Ranking', '',
             f'Points per scenario: {len(names)} for the fastest median wall time down to 1 for '
