@@ -210,6 +210,7 @@ def run_once(binary, workload, wargs, alloc, timeout):
     r['proc_minflt'] = p.rusage.ru_minflt
     r['proc_majflt'] = p.rusage.ru_majflt
     r['proc_cpu_seconds'] = p.rusage.ru_utime + p.rusage.ru_stime
+    r['proc_seconds'] = p.seconds  # the whole process: start to exit
     r['others_cores'] = p.others_cores
     r['stderr'] = stderr
     return r
