@@ -19,7 +19,7 @@ extern char** environ;
 
 namespace hak {
 
-Config g_config = {false, size_t{1} << 20, 50'000'000, 4096};
+Config g_config = {false, size_t{2} << 20, 50'000'000, 4096};
 uintptr_t g_secret;
 std::atomic<int> g_init_state{0};
 Page g_empty_page;
@@ -83,7 +83,7 @@ void read_config() {
         ok = false, t = 0;
       }
     if (t != 0 || ok)
-      message("HAKMEM_THRESHOLD=%s is not one of 64K 128K 256K 512K 1M 2M; using 1M", v);
+      message("HAKMEM_THRESHOLD=%s is not one of 64K 128K 256K 512K 1M 2M; using 2M", v);
   }
   if (const char* v = getenv("HAKMEM_MODE")) {
     if (strcmp(v, "off") == 0)

@@ -7,10 +7,10 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 ok() { echo "TEST-RESULT: pass $1"; }
 bad() { echo "TEST-RESULT: fail $1"; shift; echo "  $*"; }
 
-# Baseline: a fixed 1 MiB threshold, so the 2 MiB blocks are large blocks (counted exactly).
-out=$(HAKMEM_MODE=baseline "$prog" wrapper)
+# Baseline at a 1 MiB threshold, so the 2 MiB blocks are large blocks (counted exactly).
+out=$(HAKMEM_MODE=baseline HAKMEM_THRESHOLD=1M "$prog" wrapper)
 [ "$out" = "sites of 10: 0, of 20: 0, of 30: 1" ] && ok "depth 0: one site for the wrapper" || bad "depth 0" "$out"
-out=$(HAKMEM_MODE=baseline HAKMEM_SITE_DEPTH=3 "$prog" wrapper)
+out=$(HAKMEM_MODE=baseline HAKMEM_THRESHOLD=1M HAKMEM_SITE_DEPTH=3 "$prog" wrapper)
 [ "$out" = "sites of 10: 1, of 20: 1, of 30: 0" ] && ok "depth 3: the two callers are told apart" || bad "depth 3" "$out"
 
 out=$(HAKMEM_MODE=off "$prog" off)
