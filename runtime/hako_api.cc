@@ -497,6 +497,23 @@ hako_status call_value(hako_vm* v, Value fn, int argc, const hako_handle* argv, 
 
 bool bad_name(const char* name) { return !name || !*name; }
 
+// A new object in a new handle's slot: the slot first, so that a full handle table fails
+// before anything is allocated; `make` returns the object's value, or nil when it failed
+// (out of memory: the runtime's error).
+template <class Make>
+hako_status new_object(hako_vm* v, hako_handle* out, Make make) {
+  uint32_t i;
+  if (!new_slot(v, &i)) return v->err_status;
+  Value val = make();
+  if (val.is_nil()) {
+    free_slot(v, i);
+    return take_error(v);
+  }
+  v->slots[i].v = val;
+  *out = make_handle(v, i);
+  return HAKO_OK;
+}
+
 }  // namespace
 
 // ---- The C ABI ---------------------------------------------------------------------------
@@ -737,46 +754,28 @@ hako_status hako_new_string(hako_vm* v, const char* s, size_t len, hako_handle* 
   CHECK_VM(v);
   CHECK_PTR(v, out, "hako_new_string");
   if (!s && len) return fail(v, HAKO_ERR_NULL, "hako_new_string: NULL bytes");
-  uint32_t i;
-  if (!new_slot(v, &i)) return v->err_status;
-  vm::String* str = v->rt->new_string({s ? s : "", len});
-  if (!str) {
-    free_slot(v, i);
-    return take_error(v);
-  }
-  v->slots[i].v = Value::string(str);
-  *out = make_handle(v, i);
-  return HAKO_OK;
+  return new_object(v, out, [&] {
+    vm::String* str = v->rt->new_string({s ? s : "", len});
+    return str ? Value::string(str) : Value::nil();
+  });
 }
 
 hako_status hako_new_array(hako_vm* v, hako_handle* out) {
   CHECK_VM(v);
   CHECK_PTR(v, out, "hako_new_array");
-  uint32_t i;
-  if (!new_slot(v, &i)) return v->err_status;
-  vm::Array* a = v->rt->new_array();
-  if (!a) {
-    free_slot(v, i);
-    return take_error(v);
-  }
-  v->slots[i].v = Value::array(a);
-  *out = make_handle(v, i);
-  return HAKO_OK;
+  return new_object(v, out, [&] {
+    vm::Array* a = v->rt->new_array();
+    return a ? Value::array(a) : Value::nil();
+  });
 }
 
 hako_status hako_new_map(hako_vm* v, hako_handle* out) {
   CHECK_VM(v);
   CHECK_PTR(v, out, "hako_new_map");
-  uint32_t i;
-  if (!new_slot(v, &i)) return v->err_status;
-  vm::Map* m = v->rt->new_map();
-  if (!m) {
-    free_slot(v, i);
-    return take_error(v);
-  }
-  v->slots[i].v = Value::map(m);
-  *out = make_handle(v, i);
-  return HAKO_OK;
+  return new_object(v, out, [&] {
+    vm::Map* m = v->rt->new_map();
+    return m ? Value::map(m) : Value::nil();
+  });
 }
 
 hako_status hako_get_bool(hako_vm* v, hako_handle h, int* out) {
