@@ -95,7 +95,7 @@ TEST(Bandit, ConvergesToTheBestArmOfANoisyReward) {
       unsigned a = b.choose(s);
       b.update(a, reward(a, rng), s);
     }
-    // Four steps from the default (step 4 -> 1, bigcache on): within 400 epochs.
+    // Four steps from the default (step 5 -> 1; BigCache is on in both): within 400 epochs.
     converged += b.committed() == best;
     EXPECT_EQ(b.committed(), best) << "seed " << seed << " after " << epoch << " epochs";
     // Once there, it stays: the committed arm does not move on noise.
