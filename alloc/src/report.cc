@@ -188,7 +188,8 @@ bool get_site_stats(hak_site_t site, hak_site_stats_t* o) {
   site_location(site, &o->file, &o->line);
   o->implicit = site_is_implicit(site);
   o->estimated = s.est_allocs > 0;
-  double est_live = s.est_bytes > 0 ? s.est_bytes - s.est_freed : 0;
+  // Live bytes in usable sizes, as the exact part counts them (est_bytes is requested).
+  double est_live = s.est_usable > 0 ? s.est_usable - s.est_freed : 0;
   o->allocs = s.allocs + static_cast<uint64_t>(s.est_allocs + 0.5);
   o->frees = s.frees + static_cast<uint64_t>(s.est_frees + 0.5);
   o->bytes = s.bytes + static_cast<uint64_t>(s.est_bytes + 0.5);

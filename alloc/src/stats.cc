@@ -50,6 +50,7 @@ void add_stats(SiteStats& d, const SiteStats& s) {
   if (peek(s.peak_live) > d.peak_live) d.peak_live = peek(s.peak_live);
   d.est_allocs += s.est_allocs, d.est_frees += s.est_frees;
   d.est_bytes += s.est_bytes, d.est_freed += s.est_freed, d.samples += peek(s.samples);
+  d.est_usable += s.est_usable;
   d.life_n += peek(s.life_n), d.life_sum_ns += peek(s.life_sum_ns);
   if (peek(s.life_max_ns) > d.life_max_ns) d.life_max_ns = peek(s.life_max_ns);
   for (unsigned b = 0; b < kSizeBins; ++b) d.size_hist[b] += peek(s.size_hist[b]);
@@ -274,6 +275,7 @@ void sample_alloc(Heap* h, void* p, size_t n, size_t usable, hak_site_t site, vo
     if (!exact) {
       s->est_allocs += weight;
       s->est_bytes += weight * static_cast<double>(n);
+      s->est_usable += weight * static_cast<double>(usable);
       bump(s->size_hist[log2_bin(n, kSizeBins)], static_cast<uint64_t>(weight + 0.5));
     }
     bump(s->samples, uint64_t{1});
@@ -288,7 +290,7 @@ void sample_alloc(Heap* h, void* p, size_t n, size_t usable, hak_site_t site, vo
              cycles(),
              static_cast<float>(weight),
              static_cast<uint16_t>(site),
-             static_cast<uint8_t>(tagged),
+             static_cast<uint8_t>(exact),
              static_cast<uint32_t>(usable > UINT32_MAX ? UINT32_MAX : usable)};
   if (sample_insert(smp)) {
     // Mark the block so that its free looks the sample up.

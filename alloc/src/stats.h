@@ -44,6 +44,7 @@ struct SiteStats {
   // this thread's change since. Exact for one thread; within the flush step otherwise.
   int64_t live_base, live_delta, peak_live;
   double est_allocs, est_frees, est_bytes, est_freed;  // sampled part (weights)
+  double est_usable;  // usable bytes of the sampled allocations (est_freed's unit)
   uint64_t samples;
   uint64_t life_n, life_sum_ns, life_max_ns;
   uint64_t size_hist[kSizeBins];

@@ -136,6 +136,29 @@ __attribute__((noinline)) void* plain_site(size_t n) {
   return p;
 }
 
+__attribute__((noinline)) void* plain_site_large(size_t n) {
+  void* p = hak_malloc(n | 1);  // not plain_site's code: g++ would fold the two into one
+  __asm__ volatile("" ::: "memory");
+  return p;
+}
+
+// A plain large block is counted exactly (its site is in its header) and is also sampled
+// (for its lifetime): its free must not count again as an estimate.
+TEST(SiteStats, SampledLargeBlocksAreCountedOnce) {
+  for (int i = 0; i < 100; ++i) hak_free(plain_site_large(3u << 20));
+  hak_site_t best = 0;
+  for (hak_site_t s = 1; s < hak_site_count(); ++s) {
+    hak_site_stats_t st;
+    if (hak_get_site_stats(s, &st) == 0 && st.implicit && st.large_allocs >= 100) best = s;
+  }
+  ASSERT_NE(best, 0u);
+  hak_site_stats_t s = stats(best);
+  EXPECT_EQ(s.allocs, 100u);
+  EXPECT_EQ(s.frees, 100u);
+  EXPECT_EQ(s.live_bytes, 0);
+  EXPECT_GT(s.lifetime_samples, 50u);
+}
+
 TEST(SiteStats, PlainMallocIsEstimatedWithinTolerance) {
   // 2,000,000 blocks of 64 bytes: 128 MiB, about 256 samples at one per 512 KiB, so the
   // estimate's standard error is about 6 %; allow 25 % (four of them).
