@@ -83,7 +83,7 @@ size_t usable_size(const void* p) {
 }
 
 void* realloc_impl(void* p, size_t n, hak_site_t site, void* ra) {
-  if (!p) return site ? alloc_tagged(tl_heap, n, site, ra) : alloc_fast(n, ra);
+  if (!p) return alloc_at(n, site, ra);
   if (n == 0) {  // as glibc: free and return NULL
     free_fast(p);
     return nullptr;
@@ -99,7 +99,7 @@ void* realloc_impl(void* p, size_t n, hak_site_t site, void* ra) {
       if (SiteStats* s = site_stats(old_site)) bump(s->reallocs, uint64_t{1});
     if (n <= bs && (n >= bs / 2 || bs <= 16)) return p;  // fits, and not much too big
     if (!site) site = old_site;
-    void* np = site ? alloc_tagged(tl_heap, n, site, ra) : alloc_fast(n, ra);
+    void* np = alloc_at(n, site, ra);
     if (!np) return nullptr;  // the old block is untouched
     memcpy(np, p, n < bs ? n : bs);
     free_fast(p);
@@ -123,11 +123,11 @@ void* calloc_impl(size_t count, size_t size, hak_site_t site, void* ra) {
   if (HAK_UNLIKELY(system_backend())) return ::calloc(count, size);
   if (total > __atomic_load_n(&g_config.threshold, __ATOMIC_RELAXED)) {
     // Through the heap (for its accounting), then zero only what is not fresh from the OS.
-    void* p = site ? alloc_tagged(tl_heap, total, site, ra) : alloc_fast(total, ra);
+    void* p = alloc_at(total, site, ra);
     if (p && !large_is_fresh(p)) memset(p, 0, total);
     return p;
   }
-  void* p = site ? alloc_tagged(tl_heap, total, site, ra) : alloc_fast(total, ra);
+  void* p = alloc_at(total, site, ra);
   if (p) memset(p, 0, total);
   return p;
 }
@@ -145,7 +145,7 @@ void* aligned_impl(size_t alignment, size_t n, hak_site_t site, void* ra) {
   }
   if (alignment <= 16) {
     if (alignment == 16 && n < 16) n = 16;  // the 8-byte class is only 8-aligned
-    return site ? alloc_tagged(tl_heap, n, site, ra) : alloc_fast(n, ra);
+    return alloc_at(n, site, ra);
   }
   if (n > kMaxAlloc) {
     errno = ENOMEM;
@@ -155,7 +155,7 @@ void* aligned_impl(size_t alignment, size_t n, hak_site_t site, void* ra) {
   size_t m = n > alignment ? n : alignment;
   size_t pow2 = size_t{1} << (64 - __builtin_clzll(m - 1));
   if (pow2 <= 64 * 1024 && pow2 <= __atomic_load_n(&g_config.threshold, __ATOMIC_RELAXED))
-    return site ? alloc_tagged(tl_heap, pow2, site, ra) : alloc_fast(pow2, ra);
+    return alloc_at(pow2, site, ra);
   Heap* h = tl_heap != &g_empty_heap ? tl_heap : heap_for_thread();
   void* p = large_alloc(n, alignment, large_site(site, ra));
   if (p && h) {  // the heap's byte count, and maybe a sample, as malloc_generic does
@@ -180,9 +180,7 @@ HAK_API void* hak_realloc(void* p, size_t n) { return realloc_impl(p, n, 0, HAK_
 HAK_API void* hak_aligned_alloc(size_t a, size_t n) { return aligned_impl(a, n, 0, HAK_RA); }
 HAK_API size_t hak_usable_size(const void* p) { return usable_size(p); }
 
-HAK_API void* hak_alloc_at(size_t n, hak_site_t site) {
-  return site ? alloc_tagged_fast(n, site, HAK_RA) : alloc_fast(n, HAK_RA);
-}
+HAK_API void* hak_alloc_at(size_t n, hak_site_t site) { return alloc_at(n, site, HAK_RA); }
 HAK_API void* hak_calloc_at(size_t c, size_t n, hak_site_t site) {
   return calloc_impl(c, n, site, HAK_RA);
 }

@@ -18,10 +18,7 @@ HAK_INLINE void* alloc_fast(size_t n, void* ra) {
     int64_t left = h->sample_left - static_cast<int64_t>(pg->block_size);
     if (HAK_LIKELY(b != nullptr && left >= 0)) {
       __atomic_store_n(&h->sample_left, left, __ATOMIC_RELAXED);
-      pg->free = decode(pg, b->next);
-      pg->used++;
-      live_set(pg, block_index(pg, reinterpret_cast<uintptr_t>(b)));
-      if (HAK_DEBUG >= 2) debug_check_poison(pg, b);
+      page_pop(pg, b);
       return b;
     }
   }
@@ -40,17 +37,17 @@ HAK_INLINE void* alloc_tagged_fast(size_t n, hak_site_t site, void* ra) {
     if (HAK_LIKELY(b != nullptr && left >= 0 &&
                    (pg->flags.load(std::memory_order_relaxed) & kPageTagged))) {
       __atomic_store_n(&h->sample_left, left, __ATOMIC_RELAXED);
-      pg->free = decode(pg, b->next);
-      pg->used++;
-      uint32_t idx = block_index(pg, reinterpret_cast<uintptr_t>(b));
-      live_set(pg, idx);
-      if (HAK_DEBUG >= 2) debug_check_poison(pg, b);
-      pg->sites[idx] = static_cast<uint16_t>(site);
+      pg->sites[page_pop(pg, b)] = static_cast<uint16_t>(site);
       count_alloc(site, n, pg->block_size);
       return b;
     }
   }
   return malloc_generic(h, n, site, ra);
+}
+
+// An allocation for `site`, or for the caller's implicit site when it is 0.
+HAK_INLINE void* alloc_at(size_t n, hak_site_t site, void* ra) {
+  return site ? alloc_tagged_fast(n, site, ra) : alloc_fast(n, ra);
 }
 
 HAK_INLINE void free_fast(void* p) {
@@ -70,11 +67,7 @@ HAK_INLINE void free_fast(void* p) {
       uint64_t bit = uint64_t{1} << (idx % 64);
       if (HAK_LIKELY(divisible(off, pg->div_magic) && (bits & bit))) {
         __atomic_store_n(w, bits & ~bit, __ATOMIC_RELAXED);
-        Block* b = static_cast<Block*>(p);
-        if (HAK_DEBUG >= 2) debug_poison(pg, b);
-        b->next = encode(pg, pg->local_free);
-        pg->local_free = b;
-        __atomic_store_n(&h->freed_bytes, h->freed_bytes + pg->block_size, __ATOMIC_RELAXED);
+        page_push_local(h, pg, static_cast<Block*>(p));
         if (HAK_LIKELY(--pg->used != 0)) return;
         page_free_slow(h, pg);
         return;

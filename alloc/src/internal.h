@@ -306,7 +306,6 @@ HAK_INLINE void ensure_init() {
 Heap* heap_for_thread();  // tl_heap, made on first use; nullptr: system backend
 
 void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra);
-void* alloc_tagged(Heap* h, size_t n, hak_site_t site, void* ra);
 void check_double_free(Page* pg, Block* b);
 void reclaim_abandoned(bool all);
 void* alloc_aligned(size_t alignment, size_t n, hak_site_t site);
@@ -374,5 +373,25 @@ HAK_INLINE Page* page_of(Segment* s, uintptr_t u) {
 constexpr uint8_t kPoisonFree = 0xDB;
 void debug_poison(Page* pg, Block* b);
 void debug_check_poison(Page* pg, Block* b);
+
+// The owner takes block b, the head of pg's free list: the common tail of every allocation
+// path. Returns the block's index (its live bit and site slot).
+HAK_INLINE uint32_t page_pop(Page* pg, Block* b) {
+  pg->free = decode(pg, b->next);
+  pg->used++;
+  uint32_t idx = block_index(pg, reinterpret_cast<uintptr_t>(b));
+  live_set(pg, idx);
+  if (HAK_DEBUG >= 2) debug_check_poison(pg, b);
+  return idx;
+}
+
+// The owner puts a freed block (its live bit already cleared) on pg's local list and counts
+// its bytes: the common tail of every local free; the caller decrements pg->used.
+HAK_INLINE void page_push_local(Heap* h, Page* pg, Block* b) {
+  if (HAK_DEBUG >= 2) debug_poison(pg, b);
+  b->next = encode(pg, pg->local_free);
+  pg->local_free = b;
+  __atomic_store_n(&h->freed_bytes, h->freed_bytes + pg->block_size, __ATOMIC_RELAXED);
+}
 
 }  // namespace hak

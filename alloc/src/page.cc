@@ -237,16 +237,6 @@ void page_retire(Heap* h, Page* pg) {
   page_free(h, pg);
 }
 
-// Pops a block for the owner (the page has one): the common tail of every allocation path.
-HAK_INLINE Block* page_pop(Page* pg) {
-  Block* b = pg->free;
-  pg->free = decode(pg, b->next);
-  pg->used++;
-  live_set(pg, block_index(pg, reinterpret_cast<uintptr_t>(b)));
-  if (HAK_DEBUG >= 2) debug_check_poison(pg, b);
-  return b;
-}
-
 }  // namespace
 
 void page_set_flags(Page* pg, uint8_t add, uint8_t remove) {
@@ -306,7 +296,8 @@ void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra) {
       errno = ENOMEM;
       return nullptr;
     }
-    Block* b = page_pop(pg);
+    Block* b = pg->free;
+    page_pop(pg, b);
     if (site || (pg->flags.load(std::memory_order_relaxed) & kPageTagged)) record_site(pg, b, site);
     p = b;
     usable = pg->block_size;
@@ -325,22 +316,6 @@ void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra) {
                    __ATOMIC_RELAXED);
   if (HAK_UNLIKELY(h->sample_left < 0)) sample_alloc(h, p, n, usable, site, ra, t0);
   return p;
-}
-
-// Tagged allocation: like the fast path, plus the site of the block and its exact count.
-void* alloc_tagged(Heap* h, size_t n, hak_site_t site, void* ra) {
-  if (HAK_LIKELY(n <= kSmallMax)) {
-    Page* pg = h->direct[(n + 7) >> 3];
-    int64_t left = h->sample_left - static_cast<int64_t>(pg->block_size);
-    if (HAK_LIKELY(pg->free != nullptr && left >= 0)) {
-      __atomic_store_n(&h->sample_left, left, __ATOMIC_RELAXED);
-      Block* b = page_pop(pg);
-      record_site(pg, b, site);
-      count_alloc(site, n, pg->block_size);
-      return b;
-    }
-  }
-  return malloc_generic(h, n, site, ra);
 }
 
 // Bookkeeping of a freed block in a tagged or sampled page, by whichever thread frees it.
@@ -367,10 +342,7 @@ void count_freed_bytes(size_t n) {
 void free_local(Heap* h, Page* pg, Block* b) {
   take_live(pg, b, "");
   note_free(pg, b);
-  __atomic_store_n(&h->freed_bytes, h->freed_bytes + pg->block_size, __ATOMIC_RELAXED);
-  if (HAK_DEBUG >= 2) debug_poison(pg, b);
-  b->next = encode(pg, pg->local_free);
-  pg->local_free = b;
+  page_push_local(h, pg, b);
   if (--pg->used == 0 || (pg->flags.load(std::memory_order_relaxed) & kPageInFull))
     page_free_slow(h, pg);
 }
@@ -388,10 +360,7 @@ void free_local_slow(Heap* h, Page* pg, Block* b) {
     hak_site_t site = *slot;
     *slot = 0;
     if (site) count_free(site, pg->block_size);
-    __atomic_store_n(&h->freed_bytes, h->freed_bytes + pg->block_size, __ATOMIC_RELAXED);
-    if (HAK_DEBUG >= 2) debug_poison(pg, b);
-    b->next = encode(pg, pg->local_free);
-    pg->local_free = b;
+    page_push_local(h, pg, b);
     if (--pg->used == 0) page_free_slow(h, pg);
     return;
   }

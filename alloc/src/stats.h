@@ -81,14 +81,8 @@ HAK_INLINE unsigned log2_bin(uint64_t v, unsigned bins) {
 
 void flush_live(hak_site_t site, SiteStats* s);
 
-HAK_INLINE void live_change(hak_site_t site, SiteStats* s, int64_t d) {
-  int64_t delta = peek(s->live_delta) + d;
-  __atomic_store_n(&s->live_delta, delta, __ATOMIC_RELAXED);
-  int64_t live = peek(s->live_base) + delta;
-  if (live > peek(s->peak_live)) __atomic_store_n(&s->peak_live, live, __ATOMIC_RELAXED);
-  if (HAK_UNLIKELY(delta > kLiveFlush || delta < -kLiveFlush)) flush_live(site, s);
-}
-// The same for a growth (d >= 0) and a shrink (d <= 0): half the tests each.
+// A growth (d >= 0) or a shrink (d >= 0 bytes less) of a site's live bytes: a shrink
+// cannot raise the peak, and each flushes on its own side only.
 HAK_INLINE void live_grow(hak_site_t site, SiteStats* s, int64_t d) {
   int64_t delta = peek(s->live_delta) + d;
   __atomic_store_n(&s->live_delta, delta, __ATOMIC_RELAXED);
@@ -97,9 +91,15 @@ HAK_INLINE void live_grow(hak_site_t site, SiteStats* s, int64_t d) {
   if (HAK_UNLIKELY(delta > kLiveFlush)) flush_live(site, s);
 }
 HAK_INLINE void live_shrink(hak_site_t site, SiteStats* s, int64_t d) {
-  int64_t delta = peek(s->live_delta) - d;  // a shrink cannot raise the peak
+  int64_t delta = peek(s->live_delta) - d;
   __atomic_store_n(&s->live_delta, delta, __ATOMIC_RELAXED);
   if (HAK_UNLIKELY(delta < -kLiveFlush)) flush_live(site, s);
+}
+HAK_INLINE void live_change(hak_site_t site, SiteStats* s, int64_t d) {
+  if (d >= 0)
+    live_grow(site, s, d);
+  else
+    live_shrink(site, s, -d);
 }
 
 // An exactly counted allocation (tagged, or large).
