@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "alloc/src/bigcache.h"
@@ -85,6 +83,15 @@ unsigned Bandit::choose(const TunerSettings& s) {
   return best;
 }
 
+unsigned Bandit::best_neighbour(const TunerSettings& s) const {
+  unsigned cand[6];
+  unsigned n = neighbours(committed_, s.allow_thp, cand);
+  unsigned best = committed_;
+  for (unsigned i = 1; i < n; ++i)
+    if (arms_[cand[i]].n > 0 && arms_[cand[i]].mean > arms_[best].mean) best = cand[i];
+  return best;
+}
+
 void Bandit::update(unsigned arm, double reward, const TunerSettings& s) {
   Arm& a = arms_[arm];
   a.n += 1;
@@ -92,11 +99,7 @@ void Bandit::update(unsigned arm, double reward, const TunerSettings& s) {
   ++since_switch_;
   // Hysteresis: the best-by-mean arm must beat the committed one by the margin for several
   // epochs running, and not within the cooldown of the last switch.
-  unsigned cand[6];
-  unsigned n = neighbours(committed_, s.allow_thp, cand);
-  unsigned best = committed_;
-  for (unsigned i = 1; i < n; ++i)
-    if (arms_[cand[i]].n > 0 && arms_[cand[i]].mean > arms_[best].mean) best = cand[i];
+  unsigned best = best_neighbour(s);
   // The streak counts the challenger's own epochs: each must keep it ahead by the margin.
   const Arm& c = arms_[committed_];
   if (best != committed_ && (c.n <= 0 || arms_[best].mean >= c.mean * (1 + s.hysteresis))) {
@@ -136,8 +139,8 @@ struct SiteTuner {
   std::atomic<unsigned> allocs_at_end{1};  // the length of the epoch that just ended
   std::atomic<unsigned> epoch_len{8};      // the length of this one (see next_epoch_len)
   unsigned current = 0;                    // the arm in use this epoch
-  double cost_ref = 0;     // the median of recent epoch costs (rewards are relative to it)
-  double recent[32] = {};  // the last epoch costs, for that median
+  double cost_ref = 0;     // the 10th percentile of recent epoch costs (rewards are ref/cost)
+  double recent[32] = {};  // the last epoch costs, for that percentile
   unsigned nrecent = 0;
   uint64_t epochs = 0;
   double last_cost = 0;
@@ -180,13 +183,7 @@ unsigned next_epoch_len(const SiteTuner* t) {
   const Bandit::Arm& a = t->bandit.arm(t->current);
   if (a.n <= 0) return (full + 3) / 4;  // a first look, at any arm
   if (t->current == t->bandit.committed()) {
-    unsigned cand[6];
-    unsigned n = Bandit::neighbours(t->current, g_tune.allow_thp, cand);
-    double best = a.mean;
-    for (unsigned i = 1; i < n; ++i) {
-      const Bandit::Arm& b = t->bandit.arm(cand[i]);
-      if (b.n > 0 && b.mean > best) best = b.mean;
-    }
+    double best = t->bandit.arm(t->bandit.best_neighbour(g_tune)).mean;
     if (best <= a.mean * (1 + g_tune.hysteresis)) return full;
     unsigned len = static_cast<unsigned>(static_cast<double>(full) * a.mean / best);
     return len < 2 ? 2 : len;
