@@ -381,6 +381,8 @@ def ranking_table(scenarios, names, pts):
 
 
 def scenario_table(sc, names, stats, pts):
+    if not any((sc, n) in stats for n in names):
+        return 'No run of this scenario succeeded (the failures are above).\n'
     best = min(stats[(sc, n)]['median'] for n in names if (sc, n) in stats)
     head = ['allocator', 'median (s)', 'P95 (s)', 'P99 (s)', '× best', 'work (s)', 'CPU (s)',
             'soft faults', 'hard faults', 'peak RSS (MiB)', 'points']
@@ -492,6 +494,14 @@ def main():
     binary = os.path.join(args.builddir, 'bench', 'scenario_bench')
     if not os.path.exists(binary):
         sys.exit(f'scenarios: {binary} does not exist; build it first (./configure.py && ninja)')
+    # Files given to the JSON scenario must be strict JSON (the project's own reader says
+    # why not), before anything is run or written.
+    hako = os.path.join(args.builddir, 'hako')
+    for p in json_files:
+        r = subprocess.run([hako, 'json-check', p], capture_output=True, text=True)
+        if r.returncode != 0:
+            why = r.stderr.strip() or f'hako json-check exit status {r.returncode}'
+            sys.exit(f'scenarios: --json-file {p} cannot be used: {why}')
     scale = 'tiny' if args.tiny else 'quick' if args.quick else 'full'
     runs = args.runs or (1 if args.tiny else 5 if args.quick else 50)
     scenarios = args.scenarios.split(',')

@@ -24,4 +24,14 @@ grep -q "Checked in every run: glibc: backend system" "$out/report.md" || { echo
 grep -q "Checked in every run: hakmem-evolving: backend hakmem, mode evolving" "$out/report.md" ||
   { echo "report: hakmem check"; exit 1; }
 tail -n 1 "$log" | grep -q "^| hakmem-evolving\|^| glibc" || { echo "output does not end with the ranking"; tail -3 "$log"; exit 1; }
+# A file given to the JSON scenario that is not strict JSON: one clear line, nothing run
+# or written.
+printf '{"a": [1, 2,]}' >"$out/bad.json"
+if "$PYTHON" "$ROOT/bench/scenarios/run.py" --builddir "$BUILDDIR" --tiny --runs 1 \
+    --allocators glibc --json-file "$out/bad.json" --out "$out/bad" >"$log" 2>&1; then
+  echo "a malformed --json-file was accepted"; cat "$log"; exit 1
+fi
+grep -q "^scenarios: --json-file $out/bad.json cannot be used: .*trailing comma" "$log" ||
+  { echo "no clear message for a malformed --json-file:"; cat "$log"; exit 1; }
+[ ! -e "$out/bad" ] || { echo "a malformed --json-file left $out/bad behind"; exit 1; }
 echo "ok"
