@@ -343,6 +343,9 @@ void* os_map_aligned(size_t size, size_t alignment);
 void os_populate(void* p, size_t size);  // fault the pages in now
 void os_unmap(void* p, size_t size);
 bool os_write_all(int fd, const char* p, size_t n);  // all of it, through EINTR
+// Something other than a regular file is there (a device like /dev/null, a FIFO, a
+// directory): it must be written in place, never replaced by a rename or moved aside.
+bool os_is_special(const char* path);
 void os_purge(void* p, size_t size);
 void os_hugepage(void* p, size_t size, bool on);
 uint64_t now_ns();

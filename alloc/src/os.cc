@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -213,6 +214,11 @@ void vmessage(const char* fmt, va_list ap) {
 }
 
 }  // namespace
+
+bool os_is_special(const char* path) {
+  struct stat st;
+  return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+}
 
 bool os_write_all(int fd, const char* p, size_t n) {
   while (n) {

@@ -160,7 +160,12 @@ const ProfileSite* profile_find(const char* name) {
 
 void profile_load() {
   const char* path = getenv("HAKMEM_PROFILE");
-  if (!path || !*path || !table_init(&g_loaded)) return;
+  if (!path || !*path) return;
+  if (os_is_special(path)) {  // /dev/null, a directory: neither read, replaced nor moved aside
+    message("HAKMEM_PROFILE=%s is not a regular file: no profile is used", path);
+    return;
+  }
+  if (!table_init(&g_loaded)) return;
   g_path = path;
   bool corrupt;
   if (!load_into(path, &g_loaded, &corrupt) && corrupt)

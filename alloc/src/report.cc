@@ -467,6 +467,15 @@ int report_to(const char* target) {
       write_text(o, k, sites, n);
     if (strcmp(target, "stderr") == 0 || strcmp(target, "stdout") == 0) {
       if (!os_write_all(target[3] == 'e' ? 2 : 1, o.data(), o.size())) rc = -1;
+    } else if (os_is_special(target)) {
+      // /dev/null, a FIFO, /dev/stderr: written in place (a rename would replace it).
+      int fd = open(target, O_WRONLY | O_CLOEXEC);
+      bool ok = fd >= 0 && os_write_all(fd, o.data(), o.size());
+      if (fd >= 0 && close(fd) != 0) ok = false;
+      if (!ok) {
+        message("cannot write the report to %s (errno %d)", target, errno);
+        rc = -1;
+      }
     } else {
       char tmp[4096];
       snprintf(tmp, sizeof tmp, "%s.tmp.%d", target, static_cast<int>(getpid()));

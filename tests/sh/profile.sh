@@ -49,6 +49,14 @@ for content in "garbage\n" "hakmem-profile 2\nsite 3:abc 4 1 1\n" "hakmem-profil
   fi
 done
 
+# A profile path that is not a regular file (a directory; /dev/null alike) is neither
+# replaced nor moved aside: one message, and the program runs without a profile.
+mkdir "$work/pdir"
+err=$(HAKMEM_PROFILE="$work/pdir" "$prog" tune 50 2>&1 >/dev/null)
+[ -d "$work/pdir" ] && [ -z "$(ls "$work/pdir")" ] && ! ls "$work"/pdir.* >/dev/null 2>&1 &&
+  echo "$err" | grep -q "HAKMEM_PROFILE=$work/pdir is not a regular file: no profile is used" &&
+  ok "profile path not a regular file" || bad "profile path not a regular file" "$err; $(ls "$work")"
+
 # hakmem-tune drives a program through runs and shows the policy it settles on.
 case "$MODE" in asan|tsan) echo "TEST-RESULT: skip hakmem-tune (needs the preload)";;
 *) out=$("$PYTHON" "$ROOT/misc/hakmem-tune" -n 3 --preload "$BUILDDIR/libhakmem.so" -- \

@@ -26,6 +26,15 @@ case "$out" in "mode baseline, recorded 0"*) bad "baseline records" "$out" ;; "m
 # At exit, through HAKMEM_REPORT, text.
 HAKMEM_REPORT="$work/r.txt" "$prog" report "$work/r2.json" >/dev/null
 grep -q '^site ' "$work/r.txt" && grep -q 'report.json.string' "$work/r.txt" && ok "report at exit (text)" || bad "report at exit" "$(head -5 "$work/r.txt" 2>&1)"
+# A report to something that is not a regular file (here a FIFO; /dev/null alike) is
+# written into it, not renamed over it.
+mkfifo "$work/fifo"
+timeout 10 cat "$work/fifo" >"$work/from_fifo" &  # no hang if nobody writes it
+reader=$!
+HAKMEM_REPORT="$work/fifo" "$prog" off >/dev/null
+wait $reader
+[ -p "$work/fifo" ] && grep -q '^hakmem report' "$work/from_fifo" && ok "report into a FIFO" ||
+  bad "report into a FIFO" "$(ls -l "$work/fifo") $(head -2 "$work/from_fifo")"
 # Nothing half-written: a report to an unwritable place fails cleanly and leaves no file.
 err=$("$prog" report /nonexistent/dir/r.json 2>&1); rc=$?
 [ $rc = 1 ] && echo "$err" | grep -q "cannot write the report to /nonexistent/dir/r.json" && ok "unwritable report path" || bad "unwritable report path" "rc=$rc $err"
