@@ -365,19 +365,29 @@ def main():
     # Not $unwind_lib: the allocator loads LLVM libunwind with dlopen when it needs it, and a
     # static copy would replace the process's unwinder and break C++ exceptions.
     link_libs = '$lua_libs -ldl'
-    # The preloadable allocator: the core plus the malloc/new overrides.
+    # The preloadable allocator: the core plus the malloc/new overrides. The secure variant
+    # (-DHAK_SECURE=1: exact double-free and interior-pointer checks, encoded free lists) is
+    # the same sources built again: libhakmem-secure.a and libhakmem-secure.so.
+    secure_flag = '-DHAK_SECURE=1'
+    secure_objs = [obj(s, secure_flag, variant='obj-secure') for s in sources(LIBS[0][1])]
+    lib_files['hakmem-secure'] = n.build(f'{builddir}/libhakmem-secure.a', 'ar', secure_objs)
+    all_targets.append(lib_files['hakmem-secure'])
     if 'hakmem' in lib_objs and os.path.exists('alloc/src/override.cc'):
-        so_objs = lib_objs['hakmem'] + [obj('alloc/src/override.cc')]
-        all_targets.append(n.build(f'{builddir}/libhakmem.so', 'link_so', so_objs,
-                                   variables={'libs': '-ldl',
-                                              'extra': '-Wl,-soname,libhakmem.so -Wl,--exclude-libs,ALL'}))
+        for suffix, objs, variant, flags in (('', lib_objs['hakmem'], 'obj', ''),
+                                             ('-secure', secure_objs, 'obj-secure', secure_flag)):
+            so_objs = objs + [obj('alloc/src/override.cc', flags, variant=variant)]
+            all_targets.append(n.build(
+                f'{builddir}/libhakmem{suffix}.so', 'link_so', so_objs,
+                variables={'libs': '-ldl', 'extra': f'-Wl,-soname,libhakmem{suffix}.so '
+                                                    '-Wl,--exclude-libs,ALL'}))
 
     # Programs.
     programs = {}
 
-    def program(out, srcs, lib, extra_libs='', extra_cflags='', extra_ldflags=''):
-        objs = [obj(s, extra_cflags) for s in srcs]
-        deps = libs_for(lib) if lib else []
+    def program(out, srcs, lib, extra_libs='', extra_cflags='', extra_ldflags='',
+                variant='obj'):
+        objs = [obj(s, extra_cflags, variant=variant) for s in srcs]
+        deps = (libs_for(lib) if lib != 'hakmem-secure' else [lib_files[lib]]) if lib else []
         variables = {'libs': f'{extra_libs} {link_libs}'}
         if extra_ldflags:
             variables['extra'] = extra_ldflags
@@ -418,6 +428,11 @@ def main():
         while lib not in lib_files and lib != 'hakmem':
             lib = [deps for nm, _, deps in LIBS if nm == lib][0][0]
         test_bins.append(program(f'tests/{layer}_test', srcs, lib, gtest_libs))
+        if layer == 'alloc':
+            # The allocator's tests again against the secure variant (HAK_SECURE tells the
+            # misuse tests which checks to expect).
+            test_bins.append(program('tests/alloc_secure_test', srcs, 'hakmem-secure',
+                                     gtest_libs, secure_flag, variant='obj-secure'))
 
     n.newline()
     n.build('all', 'phony', all_targets)

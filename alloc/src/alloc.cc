@@ -24,7 +24,7 @@ Page* checked_page(uintptr_t u, const char* what) {
   if (s->cookie != (reinterpret_cast<uintptr_t>(s) ^ g_secret) || s->kind != kKindSegment)
     fatal("%s(): heap corruption: segment header at %p is damaged", what, s);
   Page* pg = page_of(s, u);
-  if (!(pg->flags.load(std::memory_order_acquire) & kPageInUse) || !is_block_start(pg, u))
+  if (pg->owner.load(std::memory_order_acquire) == 0 || !is_block_start(pg, u))
     fatal("%s(): invalid pointer %p (not a block hakmem handed out)", what,
           reinterpret_cast<void*>(u));
   return pg;
@@ -47,16 +47,8 @@ void free_generic(void* p) {
   if (!p) return;
   uintptr_t u = reinterpret_cast<uintptr_t>(p);
   size_t g = u >> kSegmentShift;
-  uint8_t m = g < kSegmapSize ? g_segmap[g].load(std::memory_order_acquire) : 0;
-  if (m == kMapSegment) {
-    Page* pg = checked_page(u, "free");
-    Heap* h = tl_heap;
-    if (page_heap(pg) == h)
-      free_local(h, pg, static_cast<Block*>(p));
-    else
-      free_remote(pg, static_cast<Block*>(p));
-    return;
-  }
+  uint8_t m = g < kSegmapSize ? segmap_at(g) : 0;
+  if (m == kMapSegment) return free_local_slow(page_of(u), static_cast<Block*>(p));
   if (m != kMapNone) {
     LargeBlock* lb = large_of(u);
     if (!lb) not_ours(p, "free");
@@ -71,7 +63,7 @@ size_t usable_size(const void* p) {
   if (!p) return 0;
   uintptr_t u = reinterpret_cast<uintptr_t>(p);
   size_t g = u >> kSegmentShift;
-  uint8_t m = g < kSegmapSize ? g_segmap[g].load(std::memory_order_acquire) : 0;
+  uint8_t m = g < kSegmapSize ? segmap_at(g) : 0;
   if (m == kMapSegment) return checked_page(u, "malloc_usable_size")->block_size;
   if (m != kMapNone) {
     LargeBlock* lb = large_of(u);
@@ -90,7 +82,7 @@ void* realloc_impl(void* p, size_t n, hak_site_t site, void* ra) {
   }
   uintptr_t u = reinterpret_cast<uintptr_t>(p);
   size_t g = u >> kSegmentShift;
-  uint8_t m = g < kSegmapSize ? g_segmap[g].load(std::memory_order_acquire) : 0;
+  uint8_t m = g < kSegmapSize ? segmap_at(g) : 0;
   if (m == kMapSegment) {
     Page* pg = checked_page(u, "realloc");
     size_t bs = pg->block_size;

@@ -12,17 +12,24 @@ namespace hak {
 // `ra` is the caller's return address: the implicit site, looked at only off the fast path.
 HAK_INLINE void* alloc_fast(size_t n, void* ra) {
   Heap* h = tl_heap;
-  if (HAK_LIKELY(n <= kMediumFast)) {
-    Page* pg = n <= kSmallMax ? h->direct[(n + 7) >> 3] : h->first[size_class(n)];
+  Page* pg;
+  if (HAK_LIKELY(n <= kSmallMax))
+    pg = h->direct[(n + 7) >> 3];
+  else if (n <= kMediumFast)
+    pg = h->first[size_class(n)];
+  else
+    return malloc_generic(n, 0, ra, nullptr);
+  // (The countdown first: its subtraction sets the flags the branch tests.)
+  int64_t left = h->sample_left - static_cast<int64_t>(pg->block_size);
+  if (HAK_LIKELY(left >= 0)) {
     Block* b = pg->free;
-    int64_t left = h->sample_left - static_cast<int64_t>(pg->block_size);
-    if (HAK_LIKELY(b != nullptr && left >= 0)) {
+    if (HAK_LIKELY(b != nullptr)) {
       __atomic_store_n(&h->sample_left, left, __ATOMIC_RELAXED);
       page_pop(pg, b);
       return b;
     }
   }
-  return malloc_generic(h, n, 0, ra);
+  return malloc_generic(n, 0, ra, pg);
 }
 
 // A tagged allocation: the fast path plus the block's site in its page's site array and
@@ -37,12 +44,14 @@ HAK_INLINE void* alloc_tagged_fast(size_t n, hak_site_t site, void* ra) {
     if (HAK_LIKELY(b != nullptr && left >= 0 &&
                    (pg->flags.load(std::memory_order_relaxed) & kPageTagged))) {
       __atomic_store_n(&h->sample_left, left, __ATOMIC_RELAXED);
-      pg->sites[page_pop(pg, b)] = static_cast<uint16_t>(site);
+      uint32_t idx = page_pop(pg, b);
+      if constexpr (!kSecure) idx = block_index(pg, reinterpret_cast<uintptr_t>(b));
+      pg->sites[idx] = static_cast<uint16_t>(site);
       count_alloc(site, n, pg->block_size);
       return b;
     }
   }
-  return malloc_generic(h, n, site, ra);
+  return malloc_generic(n, site, ra, nullptr);
 }
 
 // An allocation for `site`, or for the caller's implicit site when it is 0.
@@ -50,32 +59,43 @@ HAK_INLINE void* alloc_at(size_t n, hak_site_t site, void* ra) {
   return site ? alloc_tagged_fast(n, site, ra) : alloc_fast(n, ra);
 }
 
+// The shape of mimalloc's free: the segment map says the pointer is in one of our segments
+// (so a pointer hakmem never returned is named, not followed), the page from the slice
+// table, one compare of the page's owner word with the thread's token (the word also
+// carries a "slow" bit for full, tagged and over-sampled pages), a push. The default
+// variant also refuses a block that is already the head of the local list (the common
+// double free, for one compare); the secure variant checks the block's live bit.
 HAK_INLINE void free_fast(void* p) {
   uintptr_t u = reinterpret_cast<uintptr_t>(p);
   size_t g = u >> kSegmentShift;
-  if (HAK_LIKELY(g < kSegmapSize && g_segmap[g].load(std::memory_order_relaxed) == kMapSegment)) {
-    Page* pg = page_of(segment_of(u), u);
-    Heap* h = tl_heap;
-    // Ours and plain (not full, tagged or sampled: xheap has no slow bit), a block start,
-    // and live: the plain local free.
-    uintptr_t x = pg->xheap.load(std::memory_order_relaxed);
-    if (HAK_LIKELY(x == reinterpret_cast<uintptr_t>(h))) {
-      uint32_t off = static_cast<uint32_t>(u - reinterpret_cast<uintptr_t>(pg->start));
-      uint32_t idx = static_cast<uint32_t>((static_cast<__uint128_t>(pg->div_magic) * off) >> 64);
-      uint64_t* w = &pg->live[idx / 64];
-      uint64_t bits = __atomic_load_n(w, __ATOMIC_RELAXED);
-      uint64_t bit = uint64_t{1} << (idx % 64);
-      if (HAK_LIKELY(divisible(off, pg->div_magic) && (bits & bit))) {
-        __atomic_store_n(w, bits & ~bit, __ATOMIC_RELAXED);
-        page_push_local(h, pg, static_cast<Block*>(p));
+  Page* const* slices;
+  if (HAK_LIKELY(g < kSegmapSize && (slices = slice_map_at(g)) != nullptr)) {
+    Page* pg = slices[u >> kSliceShift];
+    Block* b = static_cast<Block*>(p);
+    if (HAK_LIKELY(pg->owner.load(std::memory_order_relaxed) == thread_token())) {
+      if constexpr (kSecure) {
+        uint32_t off = static_cast<uint32_t>(u - reinterpret_cast<uintptr_t>(pg->start));
+        uint32_t idx =
+            static_cast<uint32_t>((static_cast<__uint128_t>(pg->div_magic) * off) >> 64);
+        uint64_t* w = &pg->live[idx / 64];
+        uint64_t bits = __atomic_load_n(w, __ATOMIC_RELAXED);
+        uint64_t bit = uint64_t{1} << (idx % 64);
+        if (HAK_LIKELY(divisible(off, pg->div_magic) && (bits & bit))) {
+          __atomic_store_n(w, bits & ~bit, __ATOMIC_RELAXED);
+          page_push_local(pg, b);
+          if (HAK_LIKELY(--pg->used != 0)) return;
+          page_free_slow(pg);
+          return;
+        }
+      } else if (HAK_LIKELY(b != pg->local_free)) {
+        page_push_local(pg, b);
         if (HAK_LIKELY(--pg->used != 0)) return;
-        page_free_slow(h, pg);
+        page_free_slow(pg);
         return;
       }
-    } else if (x == (reinterpret_cast<uintptr_t>(h) | kXSlow)) {
-      free_local_slow(h, pg, static_cast<Block*>(p));  // ours, tagged, full or sampled
-      return;
     }
+    free_local_slow(pg, b);  // ours with the slow bit (or with an error), or another's
+    return;
   }
   free_generic(p);
 }

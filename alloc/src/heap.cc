@@ -181,6 +181,9 @@ void thread_done(void* arg) {
   // soon adopts this heap and reuses them without faults (thread pools, larson). If no
   // thread comes, reclaim_abandoned purges them later.
   collect_heap(h, false);
+  // Its pages are nobody's now: a thread that later gets the same thread pointer must not
+  // take their frees for its own.
+  heap_set_owner(h, kOwnerAbandoned);
   pthread_mutex_lock(&g_heap_lock);
   if (h->segments == nullptr) {
     h->state = kHeapPooled;
@@ -220,6 +223,7 @@ void fork_child() {
   tuner_fork(2);
   for (Heap* h = g_all_heaps; h; h = h->next_all) {
     if (h->state == kHeapActive && h != tl_heap) {
+      heap_set_owner(h, kOwnerAbandoned);  // its thread is gone; another may get its pointer
       h->state = kHeapAbandoned;
       h->next_pool = g_pool_abandoned;
       g_pool_abandoned = h;
@@ -273,6 +277,7 @@ Heap* heap_for_thread() {
   }
   pthread_mutex_unlock(&g_heap_lock);
   if (!h) return nullptr;
+  heap_set_owner(h, thread_token());  // an adopted heap's pages become this thread's
   tl_heap = h;
   pthread_setspecific(g_heap_key, h);
   return h;
@@ -323,17 +328,22 @@ void reclaim_abandoned(bool all) {
   reclaim_one();
 }
 
-void heaps_totals(uint64_t* allocated, uint64_t* freed) {
-  uint64_t a = 0, f = 0;
+// Bytes allocated in all (the sampling countdowns count every block handed out) and live
+// now: the caller's own heap counted exactly, other threads' as of their pages' last count
+// (Heap::live_bytes), large blocks exactly.
+void heaps_totals(uint64_t* allocated, uint64_t* live) {
+  if (tl_heap != &g_empty_heap) heap_sync_live(tl_heap);
+  uint64_t a = 0;
+  int64_t l = static_cast<int64_t>(g_large_live_bytes.load(std::memory_order_relaxed));
   pthread_mutex_lock(&g_heap_lock);
   for (Heap* h = g_all_heaps; h; h = h->next_all) {
     int64_t left = __atomic_load_n(&h->sample_left, __ATOMIC_RELAXED);
     a += __atomic_load_n(&h->sampled_total, __ATOMIC_RELAXED) - static_cast<uint64_t>(left);
-    f += __atomic_load_n(&h->freed_bytes, __ATOMIC_RELAXED);
+    l += __atomic_load_n(&h->live_bytes, __ATOMIC_RELAXED);
   }
   pthread_mutex_unlock(&g_heap_lock);
   *allocated = a;
-  *freed = f + stats_freed_noheap();
+  *live = l > 0 ? static_cast<uint64_t>(l) : 0;
 }
 
 }  // namespace hak

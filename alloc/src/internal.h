@@ -85,16 +85,28 @@ constexpr size_t class_slices(unsigned c) {
   return (blocks * (bs + 4) + kSliceSize - 1) / kSliceSize;
 }
 
+// ---- Variants ----------------------------------------------------------------------------
+//
+// The default library keeps on its fast paths only what a fast allocator needs; the secure
+// variant (libhakmem-secure, built with -DHAK_SECURE=1, like mimalloc's secure mode) adds
+// a live bit per block (exact double-free and interior-pointer detection on every free)
+// and free-list links encoded with a per-page secret. docs/ALLOCATOR.md says what each
+// catches and what it costs.
+#ifndef HAK_SECURE
+#define HAK_SECURE 0
+#endif
+constexpr bool kSecure = HAK_SECURE != 0;
+
 // ---- Blocks and free lists -------------------------------------------------------------
 
 struct Block {
-  uintptr_t next;  // encoded with the page's key
+  Block* next;  // encoded with the page's key in the secure variant
 };
 
 struct Heap;
 struct Segment;
 
-// Page flags (Page::flags; changes go through page_set_flags so xheap follows).
+// Page flags (Page::flags; changes go through page_set_flags so the owner word follows).
 enum : uint8_t {
   kPageInUse = 1,
   kPageInFull = 2,        // in the heap's full queue; remote frees go to Heap::delayed
@@ -105,33 +117,39 @@ enum : uint8_t {
 
 // thread_free low bits.
 enum : uintptr_t { kTfNotify = 1, kTfMask = 1 };
-// xheap low bit: frees into this page need the slow path (it is full, tagged or sampled).
-enum : uintptr_t { kXSlow = 1 };
-constexpr uint8_t kSlowFlags = 2 | 4 | 16;  // kPageInFull | Tagged | SampledMany
+// Page::owner is the owner token of the page's heap | kOwnerSlow. The token is the thread
+// pointer of the thread using the heap (one instruction to read, like mimalloc's thread
+// id), or kOwnerAbandoned while no thread has the heap; 0 for a page not in use.
+// kOwnerSlow: frees into this page need the slow path (it is full, tagged or sampled).
+enum : uintptr_t { kOwnerSlow = 1, kOwnerAbandoned = 2 };
+constexpr uint8_t kSlowFlags = kPageInFull | kPageTagged | kPageSampledMany;
 
-// A page descriptor. Lives in slice 0 of its segment, one per slice; for a page spanning
-// several slices, the descriptors after the first only give the distance to it.
+// A page descriptor. Lives in the metadata slices of its segment, one per slice; a page
+// spanning several slices uses the descriptor of its first (Segment::slice_page maps every
+// slice to it).
 struct alignas(64) Page {
   // First cache line: everything the allocation and local-free fast paths touch.
-  Block* free;                   // blocks ready for allocation
-  Block* local_free;             // blocks freed by the owner since the last refill
-  uintptr_t key;                 // free-list encoding secret
-  uint8_t* start;                // first block
-  std::atomic<uintptr_t> xheap;  // owner heap | kXSlow (see page_heap, sync_slow_bit)
-  uint64_t div_magic;            // block_size as a multiplier: exact division and tests
-  uint64_t* live;                // one bit per block: handed out and not yet freed
-  uint32_t used;                 // blocks handed out and not yet returned to this page
-  uint32_t block_size;
-  // Second line: remote frees and bookkeeping.
+  Block* free;        // blocks ready for allocation
+  Block* local_free;  // blocks freed by the owner since the last refill
+  uint32_t used;      // blocks handed out and not yet returned to this page
+  uint32_t capacity;  // blocks carved so far
+  size_t block_size;  // (a word: the sampling countdown subtracts it directly)
+  // The owner token | kOwnerSlow. A free whose thread's token equals it exactly is a plain
+  // local free.
+  std::atomic<uintptr_t> owner;
+  uint8_t* start;                      // first block
   std::atomic<uintptr_t> thread_free;  // blocks freed by other threads (| kTfNotify)
-  uint32_t capacity;                   // blocks carved so far
-  uint32_t reserved;                   // blocks that fit
-  uint32_t slice_count;                // slices in this page (first descriptor only)
-  uint32_t slice_offset;               // descriptors after the first: distance to the first
-  std::atomic<uint8_t> flags;          // kPage*: any thread may change them (atomically)
+  uint64_t div_magic;                  // block_size as a multiplier: exact division and tests
+  // Second line: bookkeeping.
+  uintptr_t key;                 // free-list encoding secret (secure variant)
+  uint64_t* live;                // one bit per block, handed out and not freed (secure)
+  uint32_t reserved;             // blocks that fit
+  uint32_t used_synced;          // `used` when the heap's live bytes last counted this page
+  uint32_t slice_count;          // slices in this page
+  std::atomic<uint8_t> flags;    // kPage*: any thread may change them (atomically)
   uint8_t size_class;
   uint16_t sample_idx[3];  // 1 + index of up to three sampled blocks (atomic)
-  uint32_t samples;        // sampled blocks in the page (atomic updates)
+  uint16_t samples;        // sampled blocks in the page (atomic updates)
   Page* next;              // page queue links
   Page* prev;
   uint16_t* sites;  // site id per block (after the blocks), see kPageTagged
@@ -140,11 +158,15 @@ static_assert(sizeof(Page) == 128, "a page descriptor is two cache lines");
 
 constexpr HAK_INLINE uintptr_t rotl(uintptr_t x, unsigned r) { return (x << r) | (x >> (64 - r)); }
 constexpr HAK_INLINE uintptr_t rotr(uintptr_t x, unsigned r) { return (x >> r) | (x << (64 - r)); }
-HAK_INLINE uintptr_t encode(const Page* p, const void* q) {
-  return rotl(reinterpret_cast<uintptr_t>(q) ^ p->key, 17) + p->key;
+// Free-list links: plain pointers, or (secure) encoded so that a use-after-free write or
+// an overflow into a freed block cannot plant a pointer the allocator will follow.
+HAK_INLINE Block* encode(const Page* p, const Block* q) {
+  if constexpr (!kSecure) return const_cast<Block*>(q);
+  return reinterpret_cast<Block*>(rotl(reinterpret_cast<uintptr_t>(q) ^ p->key, 17) + p->key);
 }
-HAK_INLINE Block* decode(const Page* p, uintptr_t e) {
-  return reinterpret_cast<Block*>(rotr(e - p->key, 17) ^ p->key);
+HAK_INLINE Block* decode(const Page* p, const Block* e) {
+  if constexpr (!kSecure) return const_cast<Block*>(e);
+  return reinterpret_cast<Block*>(rotr(reinterpret_cast<uintptr_t>(e) - p->key, 17) ^ p->key);
 }
 
 // Lemire's divisibility test: offset % block_size == 0 without dividing.
@@ -157,11 +179,11 @@ HAK_INLINE uint32_t block_index(const Page* p, uintptr_t u) {
   uint32_t off = static_cast<uint32_t>(u - reinterpret_cast<uintptr_t>(p->start));
   return static_cast<uint32_t>((static_cast<__uint128_t>(p->div_magic) * off) >> 64);
 }
+// Live bits (secure variant only). The owner sets and clears them (a relaxed load and
+// store: no lock prefix); another thread may read them.
 HAK_INLINE bool live_test(const Page* p, uint32_t idx) {
   return (__atomic_load_n(&p->live[idx / 64], __ATOMIC_RELAXED) >> (idx % 64)) & 1;
 }
-// The owner sets and clears bits (a relaxed load and store: no lock prefix); another
-// thread may read them.
 HAK_INLINE void live_set(Page* p, uint32_t idx) {
   uint64_t* w = &p->live[idx / 64];
   __atomic_store_n(w, __atomic_load_n(w, __ATOMIC_RELAXED) | (uint64_t{1} << (idx % 64)),
@@ -171,9 +193,6 @@ HAK_INLINE void live_clear(Page* p, uint32_t idx) {
   uint64_t* w = &p->live[idx / 64];
   __atomic_store_n(w, __atomic_load_n(w, __ATOMIC_RELAXED) & ~(uint64_t{1} << (idx % 64)),
                    __ATOMIC_RELAXED);
-}
-HAK_INLINE Heap* page_heap(const Page* p) {
-  return reinterpret_cast<Heap*>(p->xheap.load(std::memory_order_relaxed) & ~kXSlow);
 }
 
 // Is u the start of a block this page has carved?
@@ -199,6 +218,9 @@ struct Segment {
   uintptr_t cookie;
   uint32_t kind;
   uint32_t free_slices;
+  // The page of every slice: free's one lookup from a pointer to its page. Slices of no
+  // page map to their own descriptor, which is not in use (owner 0).
+  Page* slice_page[kSlices];
   Heap* heap;
   Segment* next;  // heap's segment list
   Segment* prev;
@@ -244,6 +266,10 @@ struct PageQueue {
 constexpr size_t kDirect = kSmallMax / 8 + 1;
 
 struct Heap {
+  // Profiling: bytes (usable sizes) until the next sampled allocation; the heap has
+  // allocated sampled_total - sample_left bytes in all. (First: the fast path's other line.)
+  int64_t sample_left = 0;
+  uint64_t sampled_total = 0;
   Page* direct[kDirect] = {};  // by (n+7)/8 for n <= kSmallMax: first page of class
   Page* first[kClasses] = {};  // first page of each class (or the empty page)
   PageQueue queues[kClasses] = {};
@@ -257,14 +283,13 @@ struct Heap {
   uint64_t rng = 0;           // page keys
   uint64_t sample_rng = 0;    // sampling intervals (HAKMEM_SEED makes it repeatable)
   uint32_t state = 0;         // kHeapActive, kHeapAbandoned, kHeapPooled
-  uint32_t collecting = 0;
-  // Profiling: bytes (usable sizes) until the next sampled allocation. The heap has
-  // allocated sampled_total - sample_left bytes in all, and freed freed_bytes.
-  int64_t sample_left = 0;
-  uint64_t sampled_total = 0;
-  uint64_t freed_bytes = 0;
+  int32_t purge_countdown = 0;  // slow-path calls until the purge clock is read again
+  uintptr_t token = kOwnerAbandoned;  // what its pages' owner words hold (see Page::owner)
+  // Bytes in this heap's small and medium blocks that are handed out, as of each page's
+  // last count (heap_sync_live): frees are not counted on the fast path; pages are counted
+  // when they are refilled, fill up or empty, and all of them when the KPIs are read.
+  int64_t live_bytes = 0;
   uint64_t samples_taken = 0;
-  uint32_t purge_countdown = 0;  // slow-path calls until the clock is read again
 
   Heap() = default;
   // The empty heap: every direct entry points at an empty page, so the fast path needs no
@@ -288,7 +313,21 @@ struct Config {
 
 extern Config g_config;
 extern uintptr_t g_secret;
-extern std::atomic<uint8_t> g_segmap[kSegmapSize];
+extern uint8_t g_segmap[kSegmapSize];  // see segmap_set
+HAK_INLINE uint8_t segmap_at(size_t g) { return __atomic_load_n(&g_segmap[g], __ATOMIC_ACQUIRE); }
+// The free fast path's map: for each granule that a segment starts, its slice table
+// biased so that the pointer's 64 KiB slice number indexes it directly
+// (slice_page - (base >> kSliceShift)); nullptr for every other granule.
+extern Page* const* g_slice_map[kSegmapSize];
+HAK_INLINE Page* const* slice_map_at(size_t g) {
+#if defined(__SANITIZE_THREAD__)
+  return __atomic_load_n(&g_slice_map[g], __ATOMIC_RELAXED);
+#else
+  // A plain read: the entry of a block the caller holds cannot change while the block is
+  // live, and for any other pointer either value leads to a checked slow path.
+  return g_slice_map[g];
+#endif
+}
 extern Heap g_empty_heap;
 extern Page g_empty_page;
 extern HAK_TLS Heap* tl_heap;
@@ -305,25 +344,31 @@ HAK_INLINE void ensure_init() {
 }
 Heap* heap_for_thread();  // tl_heap, made on first use; nullptr: system backend
 
-void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra);
-void check_double_free(Page* pg, Block* b);
+// The allocation slow paths, for the thread's heap: pg is the page the fast path looked at
+// (nullptr if none).
+void* malloc_generic(size_t n, hak_site_t site, void* ra, Page* pg);
+void* malloc_slow(Heap* h, size_t n, hak_site_t site, void* ra);
 void reclaim_abandoned(bool all);
-void* alloc_aligned(size_t alignment, size_t n, hak_site_t site);
 void free_generic(void* p);
-// A free into one of this thread's pages whose xheap has the slow bit.
-void free_local_slow(Heap* h, Page* pg, Block* b);
-void free_local(Heap* h, Page* pg, Block* b);
+// A free into one of this thread's pages whose owner word has the slow bit, or that the
+// fast path would not take (secure: not a live block start; default: the block at the
+// head of the local list, a double free).
+void free_local_slow(Page* pg, Block* b);
 void free_remote(Page* pg, Block* b);
-void page_free_slow(Heap* h, Page* pg);
+// The owner's page went empty, or was full and got a block back.
+void page_free_slow(Page* pg);
 size_t usable_size(const void* p);
 void collect_heap(Heap* h, bool force);
 void heap_drain_delayed(Heap* h);
 void heap_page_queue_remove(Heap* h, Page* pg);
+void heap_sync_live(Heap* h);  // page_sync_live for every page of the heap
+// A thread takes the heap (token: its thread_token()) or leaves it (kOwnerAbandoned): the
+// owner word of every page of the heap follows.
+void heap_set_owner(Heap* h, uintptr_t token);
 
 Page* segment_page_alloc(Heap* h, size_t slices);
 void segment_page_free(Heap* h, Page* pg);
 void heap_purge(Heap* h, bool force);
-void segments_release_all(Heap* h);
 
 // *fresh (when given) says whether the memory is untouched zero pages. `site` is never 0:
 // large blocks are always counted exactly.
@@ -355,21 +400,35 @@ enum : uint8_t { kMapNone = 0, kMapSegment = 1, kMapLarge = 2 };
 void segmap_set(uintptr_t base, size_t size, uint8_t kind);
 extern std::atomic<size_t> g_mapped_bytes, g_segments, g_large_blocks, g_purged_bytes;
 extern std::atomic<size_t> g_heaps_active, g_heaps_abandoned;
+extern std::atomic<size_t> g_large_live_bytes;  // usable bytes of live large blocks
 
 // Messages and fatal errors (never allocate).
 void message(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 [[noreturn]] void fatal(const char* fmt, ...) __attribute__((format(printf, 1, 2), cold));
 uint64_t random_u64();
 
-// The segment and page of a pointer known to be inside a live segment.
 void page_set_flags(Page* pg, uint8_t add, uint8_t remove);
 
+// The segment and page of a pointer known to be inside a live segment.
 HAK_INLINE Segment* segment_of(uintptr_t u) {
   return reinterpret_cast<Segment*>(u & ~kSegmentMask);
 }
-HAK_INLINE Page* page_of(Segment* s, uintptr_t u) {
-  Page* pg = &s->pages[(u - reinterpret_cast<uintptr_t>(s)) >> kSliceShift];
-  return pg - pg->slice_offset;
+HAK_INLINE Page* page_of(const Segment* s, uintptr_t u) {
+  return s->slice_page[(u >> kSliceShift) & (kSlices - 1)];
+}
+HAK_INLINE Page* page_of(uintptr_t u) { return page_of(segment_of(u), u); }
+
+// The calling thread's owner token: its thread pointer (never 0, 1 or 2: it is aligned).
+#if defined(__x86_64__) || defined(__aarch64__)
+HAK_INLINE uintptr_t thread_token() {
+  return reinterpret_cast<uintptr_t>(__builtin_thread_pointer());
+}
+#else
+extern HAK_TLS uint64_t tl_token_anchor;
+HAK_INLINE uintptr_t thread_token() { return reinterpret_cast<uintptr_t>(&tl_token_anchor); }
+#endif
+HAK_INLINE Heap* page_heap(const Page* p) {
+  return segment_of(reinterpret_cast<uintptr_t>(p))->heap;
 }
 
 // Debug builds fill freed blocks with a pattern and check it when they are handed out.
@@ -378,23 +437,33 @@ void debug_poison(Page* pg, Block* b);
 void debug_check_poison(Page* pg, Block* b);
 
 // The owner takes block b, the head of pg's free list: the common tail of every allocation
-// path. Returns the block's index (its live bit and site slot).
+// path. Returns the block's index in the secure variant (its live bit is set), else 0.
 HAK_INLINE uint32_t page_pop(Page* pg, Block* b) {
   pg->free = decode(pg, b->next);
   pg->used++;
+  if (HAK_DEBUG >= 2) debug_check_poison(pg, b);
+  if constexpr (!kSecure) return 0;
   uint32_t idx = block_index(pg, reinterpret_cast<uintptr_t>(b));
   live_set(pg, idx);
-  if (HAK_DEBUG >= 2) debug_check_poison(pg, b);
   return idx;
 }
 
-// The owner puts a freed block (its live bit already cleared) on pg's local list and counts
-// its bytes: the common tail of every local free; the caller decrements pg->used.
-HAK_INLINE void page_push_local(Heap* h, Page* pg, Block* b) {
+// Counts the handed-out blocks of a page into Heap::live_bytes (the owner only).
+HAK_INLINE void page_sync_live(Heap* h, Page* pg) {
+  uint32_t used = pg->used;
+  if (used == pg->used_synced) return;
+  int64_t d = (static_cast<int64_t>(used) - static_cast<int64_t>(pg->used_synced)) *
+              static_cast<int64_t>(pg->block_size);
+  __atomic_store_n(&h->live_bytes, h->live_bytes + d, __ATOMIC_RELAXED);
+  pg->used_synced = used;
+}
+
+// The owner puts a freed block (its live bit, if any, already cleared) on pg's local list:
+// the common tail of every local free; the caller decrements pg->used.
+HAK_INLINE void page_push_local(Page* pg, Block* b) {
   if (HAK_DEBUG >= 2) debug_poison(pg, b);
   b->next = encode(pg, pg->local_free);
   pg->local_free = b;
-  __atomic_store_n(&h->freed_bytes, h->freed_bytes + pg->block_size, __ATOMIC_RELAXED);
 }
 
 }  // namespace hak

@@ -80,7 +80,7 @@ LargeBlock* large_grow(LargeBlock* lb, size_t new_size) {
 
 LargeBlock* large_of(uintptr_t u) {
   size_t g = u >> kSegmentShift;
-  uint8_t m = g < kSegmapSize ? g_segmap[g].load(std::memory_order_acquire) : 0;
+  uint8_t m = g < kSegmapSize ? segmap_at(g) : 0;
   if (m < kMapLarge || m == 255) return nullptr;
   LargeBlock* lb = reinterpret_cast<LargeBlock*>((g - (m - kMapLarge)) << kSegmentShift);
   if (lb->cookie != (reinterpret_cast<uintptr_t>(lb) ^ g_secret) || lb->kind != kKindLarge)
@@ -89,8 +89,6 @@ LargeBlock* large_of(uintptr_t u) {
 }
 
 hak_site_t large_site(hak_site_t site, void* ra) { return site ? site : implicit_site(ra); }
-
-void count_freed_bytes(size_t n);
 
 void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh) {
   uint64_t t0 = cycles();
@@ -147,6 +145,7 @@ void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh) {
     tl_fresh_pages += map_size / kOsPage / ((flags & kLargeHuge) ? 2 : 1);
   }
   set_header(lb, map_size, offset, n, site);
+  g_large_live_bytes.fetch_add(lb->size, std::memory_order_relaxed);
   lb->sampled = 0;
   lb->flags = flags;
   count_alloc(site, n, lb->size);
@@ -162,7 +161,7 @@ void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh) {
 
 bool large_is_fresh(void* p) {
   uintptr_t u = reinterpret_cast<uintptr_t>(p);
-  uint8_t m = g_segmap[u >> kSegmentShift].load(std::memory_order_relaxed);
+  uint8_t m = segmap_at(u >> kSegmentShift);
   if (m < kMapLarge) return false;
   LargeBlock* lb = large_of(u);
   return lb && (lb->flags & kLargeFresh);
@@ -175,7 +174,7 @@ void large_free(LargeBlock* lb, void* p) {
     fatal("free(): double free of %p (large block)", p);
   hak_site_t site = lb->site;
   count_free(site, lb->size);
-  count_freed_bytes(lb->size);
+  g_large_live_bytes.fetch_sub(lb->size, std::memory_order_relaxed);
   if (lb->sampled) sample_free(p, lb->size);
   bool cache = g_mode != kModeOff && policy_for(site).bigcache;
   uint64_t t0 = g_mode == kModeEvolving ? cycles() : 0;
@@ -196,11 +195,10 @@ void account_resize(LargeBlock* lb, size_t old_size) {
       live_change(lb->site, s, d);
     }
   }
+  g_large_live_bytes.fetch_add(static_cast<size_t>(d), std::memory_order_relaxed);
   Heap* h = tl_heap;
   if (d > 0 && h != &g_empty_heap)
     __atomic_store_n(&h->sample_left, h->sample_left - d, __ATOMIC_RELAXED);
-  else if (d < 0)
-    count_freed_bytes(static_cast<size_t>(-d));
 }
 
 }  // namespace

@@ -16,8 +16,9 @@
 
 namespace hak {
 
-std::atomic<uint8_t> g_segmap[kSegmapSize];
-std::atomic<size_t> g_mapped_bytes, g_segments, g_large_blocks, g_purged_bytes;
+uint8_t g_segmap[kSegmapSize];
+Page* const* g_slice_map[kSegmapSize];
+std::atomic<size_t> g_mapped_bytes, g_segments, g_large_blocks, g_purged_bytes, g_large_live_bytes;
 
 namespace {
 
@@ -120,7 +121,15 @@ void segmap_set(uintptr_t base, size_t size, uint8_t kind) {
     uint8_t v = kind == kMapNone ? 0
                 : i == 0         ? kind
                                  : static_cast<uint8_t>(i + 2 > 255 ? 255 : i + 2);
-    g_segmap[g + i].store(v, std::memory_order_release);
+    __atomic_store_n(&g_segmap[g + i], v, __ATOMIC_RELEASE);
+  }
+  if (g < kSegmapSize && (kind == kMapSegment || g_slice_map[g] != nullptr)) {
+    Page* const* t = nullptr;
+    if (kind == kMapSegment) {
+      auto* s = reinterpret_cast<const Segment*>(base);
+      t = s->slice_page - (base >> kSliceShift);
+    }
+    __atomic_store_n(&g_slice_map[g], t, __ATOMIC_RELEASE);
   }
 }
 

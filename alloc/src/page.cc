@@ -1,9 +1,10 @@
 // Pages: free lists, page queues per size class, the allocation slow path, and frees that
 // are not the plain local fast path (remote, into a full page, tagged or sampled, last).
 //
-// Every page keeps one "live" bit per block, set when the block is handed out and cleared
-// when it comes back: a second free of a block, or a free of a pointer inside the page that
-// is not a live block, is caught exactly, without reading the freed block.
+// In the secure variant every page keeps one "live" bit per block, set when the block is
+// handed out and cleared when it comes back: a second free of a block, or a free of a
+// pointer inside the page that is not a live block, is caught exactly, without reading the
+// freed block. The default variant checks what its slow paths can afford.
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,15 +109,16 @@ void page_init(Heap* h, Page* pg, unsigned cls) {
   pg->block_size = bs;
   pg->size_class = static_cast<uint8_t>(cls);
   pg->start = reinterpret_cast<uint8_t*>(s) + idx * kSliceSize;
-  // Blocks, then the live bitmap (one bit for every block index a pointer into the span can
-  // give, so an index past the blocks reads "not live"), then a site id per block (touched
-  // only once the page is tagged).
-  size_t bitmap = (span / bs + 63) / 64 * 8;
+  // Blocks, then (secure) the live bitmap (one bit for every block index a pointer into the
+  // span can give, so an index past the blocks reads "not live"), then a site id per block
+  // (touched only once the page is tagged).
+  size_t bitmap = kSecure ? (span / bs + 63) / 64 * 8 : 0;
   pg->reserved = static_cast<uint32_t>((span - bitmap) / (bs + sizeof(uint16_t)));
-  pg->live = reinterpret_cast<uint64_t*>(pg->start + static_cast<size_t>(pg->reserved) * bs);
-  pg->live =
-      reinterpret_cast<uint64_t*>((reinterpret_cast<uintptr_t>(pg->live) + 7) & ~uintptr_t{7});
-  memset(pg->live, 0, bitmap);
+  if constexpr (kSecure) {
+    uintptr_t live = reinterpret_cast<uintptr_t>(pg->start) + size_t{pg->reserved} * bs;
+    pg->live = reinterpret_cast<uint64_t*>((live + 7) & ~uintptr_t{7});
+    memset(pg->live, 0, bitmap);
+  }
   pg->sites = reinterpret_cast<uint16_t*>(pg->start + span) - pg->reserved;
   pg->div_magic = div_magic(bs);
   pg->key = rotl(h->rng += 0x9e3779b97f4a7c15ull, 23) ^ g_secret;
@@ -124,14 +126,17 @@ void page_init(Heap* h, Page* pg, unsigned cls) {
   pg->thread_free.store(0, std::memory_order_relaxed);
   pg->capacity = 0;
   pg->used = 0;
+  pg->used_synced = 0;
   pg->samples = 0;
   for (uint16_t& x : pg->sample_idx) x = 0;
   pg->flags.store(kPageInUse, std::memory_order_relaxed);
-  pg->xheap.store(reinterpret_cast<uintptr_t>(h), std::memory_order_release);
+  pg->owner.store(h->token, std::memory_order_release);
 }
 
-// Clears a block's live bit; a block that is not live is freed twice (or never was ours).
+// Secure: clears a block's live bit; a block that is not live is freed twice (or never was
+// ours).
 HAK_INLINE void take_live(Page* pg, Block* b, const char* how) {
+  if constexpr (!kSecure) return;
   uint32_t idx = block_index(pg, reinterpret_cast<uintptr_t>(b));
   if (HAK_UNLIKELY(!live_test(pg, idx))) fatal("free(): double free of %p%s", b, how);
   live_clear(pg, idx);
@@ -149,7 +154,9 @@ void page_collect(Page* pg) {
     uint32_t count = 1;
     take_live(pg, head, " (cross-thread)");
     for (Block* b; (b = decode(pg, tail->next)) != nullptr; tail = b) {
-      if (++count > pg->used || !is_block_start(pg, reinterpret_cast<uintptr_t>(b)))
+      // More blocks than are handed out: a block was freed twice (the list may even be a
+      // cycle). Secure: every link must be a block start of this page.
+      if (++count > pg->used || (kSecure && !is_block_start(pg, reinterpret_cast<uintptr_t>(b))))
         fatal("free(): double free or corruption of a block near %p (cross-thread)", b);
       take_live(pg, b, " (cross-thread)");
     }
@@ -193,6 +200,7 @@ Page* find_page(Heap* h, unsigned cls) {
   PageQueue* q = &h->queues[cls];
   for (Page* pg = q->first; pg;) {
     page_collect(pg);
+    page_sync_live(h, pg);
     if (!pg->free && pg->capacity < pg->reserved) page_extend(pg);
     if (pg->free) {
       if (pg != q->first) {
@@ -225,6 +233,7 @@ void record_site(Page* pg, Block* b, hak_site_t site) {
 // Gives a page with no live block back to its segment (its samples' lifetimes end here).
 void page_free(Heap* h, Page* pg) {
   if (HAK_UNLIKELY(pg->samples)) sample_collect(pg, pg->local_free);
+  page_sync_live(h, pg);
   segment_page_free(h, pg);
 }
 
@@ -237,17 +246,56 @@ void page_retire(Heap* h, Page* pg) {
   page_free(h, pg);
 }
 
+// Bookkeeping of a freed block in a tagged or sampled page, by whichever thread frees it.
+void note_free(Page* pg, Block* b) {
+  uint8_t f = pg->flags.load(std::memory_order_acquire);
+  if (f & kPageTagged) {
+    uint16_t* slot = &pg->sites[block_index(pg, reinterpret_cast<uintptr_t>(b))];
+    hak_site_t site = *slot;
+    *slot = 0;
+    if (site) count_free(site, pg->block_size);
+  }
+  if (f & kPageSampledMany) sample_note_free(pg, b);
+}
+
+// The owner frees into its own page, with every check the variant makes.
+void free_local(Heap* h, Page* pg, Block* b) {
+  if (!is_block_start(pg, reinterpret_cast<uintptr_t>(b)))
+    fatal("free(): invalid pointer %p (not a block hakmem handed out)", b);
+  if constexpr (kSecure) {
+    take_live(pg, b, "");
+  } else if (b == pg->local_free || pg->used == 0) {
+    // What the default variant can tell on its slow paths: a block freed twice in a row,
+    // more frees than blocks handed out.
+    fatal("free(): double free of %p", b);
+  }
+  note_free(pg, b);
+  page_push_local(pg, b);
+  if (--pg->used == 0 || (pg->flags.load(std::memory_order_relaxed) & kPageInFull))
+    page_free_slow(pg);
+  (void)h;
+}
+
+[[noreturn]] void bad_pointer(Page* pg, Block* b) {
+  Segment* s = segment_of(reinterpret_cast<uintptr_t>(b));
+  if (s->cookie != (reinterpret_cast<uintptr_t>(s) ^ g_secret) || s->kind != kKindSegment)
+    fatal("free(): heap corruption: segment header at %p is damaged", s);
+  (void)pg;
+  fatal("free(): invalid pointer %p (not a block hakmem handed out)", b);
+}
+
 }  // namespace
 
 void page_set_flags(Page* pg, uint8_t add, uint8_t remove) {
   uint8_t f = add ? pg->flags.fetch_or(add) | add : pg->flags.load();
   if (remove) f = pg->flags.fetch_and(static_cast<uint8_t>(~remove)) & ~remove;
-  // xheap's slow bit follows the flags; a concurrent change by another thread (a remote
-  // free clearing "sampled") is caught by looking again.
+  // The owner word's slow bit follows the flags; a concurrent change by another thread (a
+  // remote free clearing "sampled") is caught by looking again.
   for (;;) {
-    uintptr_t x = pg->xheap.load();
-    uintptr_t want = (x & ~uintptr_t{kXSlow}) | ((f & kSlowFlags) ? uintptr_t{kXSlow} : 0);
-    if (x != want) pg->xheap.compare_exchange_strong(x, want);
+    uintptr_t x = pg->owner.load();
+    uintptr_t want =
+        (x & ~uintptr_t{kOwnerSlow}) | ((f & kSlowFlags) ? uintptr_t{kOwnerSlow} : 0);
+    if (x != want) pg->owner.compare_exchange_strong(x, want);
     uint8_t now = pg->flags.load();
     if (now == f) break;
     f = now;
@@ -258,40 +306,53 @@ void heap_page_queue_remove(Heap* h, Page* pg) {
   queue_remove(h, queue_of(h, pg), pg, pg->size_class);
 }
 
-void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra) {
-  if (HAK_UNLIKELY(h == &g_empty_heap)) {
-    h = heap_for_thread();
-    if (!h) {
-      if (g_config.system_backend) return ::malloc(n);  // never in libhakmem.so
-      errno = ENOMEM;
-      return nullptr;
+void heap_set_owner(Heap* h, uintptr_t token) {
+  h->token = token;
+  for (unsigned c = 0; c <= kClasses; ++c) {
+    for (Page* pg = c < kClasses ? h->queues[c].first : h->full.first; pg; pg = pg->next) {
+      // A remote free may flip the slow bit meanwhile (page_set_flags): keep it.
+      uintptr_t x = pg->owner.load(std::memory_order_relaxed);
+      while (!pg->owner.compare_exchange_weak(x, token | (x & kOwnerSlow),
+                                              std::memory_order_acq_rel)) {
+      }
     }
   }
-  if (HAK_UNLIKELY(h->delayed.load(std::memory_order_relaxed) != nullptr)) heap_drain_delayed(h);
-  if (HAK_UNLIKELY(h->dirty_slices != 0) && h->purge_countdown-- == 0) {
-    h->purge_countdown = 64;  // the clock costs more than this whole path: look now and then
-    heap_purge(h, false);
-  }
-  // This allocation will be sampled: time it (the latency KPI).
-  uint64_t t0 =
-      h->sample_left <= 16 || static_cast<uint64_t>(h->sample_left) - 16 < n ? cycles() : 0;
-  void* p;
-  size_t usable;
-  // Blocks above 64 KiB follow their site's policy (its threshold, BigCache, THP, prefault),
-  // and their cost feeds the site's tuner.
+}
+
+void heap_sync_live(Heap* h) {
+  for (unsigned c = 0; c <= kClasses; ++c)
+    for (Page* pg = c < kClasses ? h->queues[c].first : h->full.first; pg; pg = pg->next)
+      page_sync_live(h, pg);
+}
+
+namespace {
+
+// After the allocation: the heap's byte countdown, and the sample it may call for.
+HAK_INLINE void count_down(Heap* h, void* p, size_t n, size_t usable, hak_site_t site,
+                           void* ra, uint64_t t0) {
+  __atomic_store_n(&h->sample_left, h->sample_left - static_cast<int64_t>(usable),
+                   __ATOMIC_RELAXED);
+  if (HAK_UNLIKELY(h->sample_left < 0)) sample_alloc(h, p, n, usable, site, ra, t0);
+}
+
+// Blocks above 64 KiB: they follow their site's policy (its threshold, BigCache, THP,
+// prefault), and their cost feeds the site's tuner.
+HAK_NOINLINE void* malloc_big(Heap* h, size_t n, hak_site_t site, void* ra, uint64_t t0) {
   size_t threshold = __atomic_load_n(&g_config.threshold, __ATOMIC_RELAXED);
   hak_site_t tsite = 0;
   uint64_t c0 = 0, fresh0 = 0;  // what this allocation costs its site's tuner
-  if (n > kMediumFast && g_mode != kModeOff) {
+  if (g_mode != kModeOff) {
     tsite = site ? site : implicit_site(ra);
     threshold = threshold_of(policy_for(tsite));
     c0 = cycles();
     fresh0 = tl_fresh_pages;
   }
-  if (HAK_LIKELY(n <= threshold && n <= kMediumMax)) {
+  void* p;
+  size_t usable;
+  if (n <= threshold && n <= kMediumMax) {
     unsigned cls = size_class(n);
     Page* pg = h->queues[cls].first;
-    if (HAK_UNLIKELY(!pg || !pg->free)) pg = find_page(h, cls);
+    if (!pg || !pg->free) pg = find_page(h, cls);
     if (HAK_UNLIKELY(!pg)) {
       errno = ENOMEM;
       return nullptr;
@@ -312,70 +373,118 @@ void* malloc_generic(Heap* h, size_t n, hak_site_t site, void* ra) {
     usable = large_of(reinterpret_cast<uintptr_t>(p))->size;
   }
   if (tsite) tune_alloc(tsite, usable, cycles() - c0, tl_fresh_pages - fresh0);
-  __atomic_store_n(&h->sample_left, h->sample_left - static_cast<int64_t>(usable),
-                   __ATOMIC_RELAXED);
-  if (HAK_UNLIKELY(h->sample_left < 0)) sample_alloc(h, p, n, usable, site, ra, t0);
+  count_down(h, p, n, usable, site, ra, t0);
   return p;
 }
 
-// Bookkeeping of a freed block in a tagged or sampled page, by whichever thread frees it.
-void note_free(Page* pg, Block* b) {
-  uint8_t f = pg->flags.load(std::memory_order_acquire);
-  if (f & kPageTagged) {
-    uint16_t* slot = &pg->sites[block_index(pg, reinterpret_cast<uintptr_t>(b))];
-    hak_site_t site = *slot;
-    *slot = 0;
-    if (site) count_free(site, pg->block_size);
-  }
-  if (f & kPageSampledMany) sample_note_free(pg, b);
-}
+}  // namespace
 
-void count_freed_bytes(size_t n) {
+void* malloc_generic(size_t n, hak_site_t site, void* ra, Page* pg) {
   Heap* h = tl_heap;
-  if (h != &g_empty_heap)
-    __atomic_store_n(&h->freed_bytes, h->freed_bytes + n, __ATOMIC_RELAXED);
-  else
-    stats_add_freed_noheap(n);
+  // The common miss first, with nothing to save: the page's free list ran out and blocks
+  // the owner freed wait on its local list (no remote frees, samples, delayed frees or
+  // purge due, and this allocation is not sampled). Everything else goes the long way.
+  // (Only untagged allocations pass their page.)
+  if (HAK_LIKELY(pg != nullptr)) {
+    Block* b = pg->local_free;
+    int64_t left = h->sample_left - static_cast<int64_t>(pg->block_size);
+    if (b != nullptr && left >= 0 && pg->free == nullptr &&
+        pg->thread_free.load(std::memory_order_relaxed) == 0 && pg->samples == 0 &&
+        h->delayed.load(std::memory_order_relaxed) == nullptr && --h->purge_countdown >= 0) {
+      __atomic_store_n(&h->sample_left, left, __ATOMIC_RELAXED);
+      pg->local_free = nullptr;
+      pg->free = b;
+      page_sync_live(h, pg);
+      page_pop(pg, b);
+      return b;
+    }
+  }
+  return malloc_slow(h, n, site, ra);
 }
 
-// The owner frees into its own page, with every check.
-void free_local(Heap* h, Page* pg, Block* b) {
-  take_live(pg, b, "");
-  note_free(pg, b);
-  page_push_local(h, pg, b);
-  if (--pg->used == 0 || (pg->flags.load(std::memory_order_relaxed) & kPageInFull))
-    page_free_slow(h, pg);
+void* malloc_slow(Heap* h, size_t n, hak_site_t site, void* ra) {
+  if (HAK_UNLIKELY(h == &g_empty_heap)) {
+    h = heap_for_thread();
+    if (!h) {
+      if (g_config.system_backend) return ::malloc(n);  // never in libhakmem.so
+      errno = ENOMEM;
+      return nullptr;
+    }
+  }
+  if (HAK_UNLIKELY(h->delayed.load(std::memory_order_relaxed) != nullptr)) heap_drain_delayed(h);
+  if (HAK_UNLIKELY(--h->purge_countdown < 0)) {
+    h->purge_countdown = 64;  // the clock costs more than this whole path: look now and then
+    if (h->dirty_slices != 0) heap_purge(h, false);
+  }
+  // This allocation will be sampled: time it (the latency KPI).
+  uint64_t t0 = h->sample_left < static_cast<int64_t>(n + 16) ? cycles() : 0;
+  if (HAK_UNLIKELY(n > kMediumFast)) return malloc_big(h, n, site, ra, t0);
+  // Up to 64 KiB: a page of the class with a free block (the owner's and other threads'
+  // frees collected, fresh blocks carved, or a new page).
+  unsigned cls = size_class(n);
+  Page* pg = h->queues[cls].first;
+  if (!pg || !pg->free) {
+    pg = find_page(h, cls);
+    if (HAK_UNLIKELY(!pg)) {
+      errno = ENOMEM;
+      return nullptr;
+    }
+  }
+  Block* b = pg->free;
+  page_pop(pg, b);
+  if (HAK_UNLIKELY(site || (pg->flags.load(std::memory_order_relaxed) & kPageTagged))) {
+    record_site(pg, b, site);
+    if (site) count_alloc(site, n, pg->block_size);
+  }
+  count_down(h, b, n, pg->block_size, site, ra, t0);
+  return b;
 }
 
-void free_local_slow(Heap* h, Page* pg, Block* b) {
-  // Tagged and nothing else (not full, not many samples), a live block start: count the
-  // block's site here. Anything else, and every error, on the checked way.
+// Every free into a segment that the fast path did not finish: the thread's own page with
+// the slow bit (or an error the fast path would not take), another thread's page, or a
+// pointer that is not a block in use.
+void free_local_slow(Page* pg, Block* b) {
+  Heap* h = tl_heap;
   uintptr_t u = reinterpret_cast<uintptr_t>(b);
-  uint32_t off = static_cast<uint32_t>(u - reinterpret_cast<uintptr_t>(pg->start));
-  uint32_t idx = block_index(pg, u);
-  if (HAK_LIKELY((pg->flags.load(std::memory_order_relaxed) & kSlowFlags) == kPageTagged &&
-                 divisible(off, pg->div_magic) && live_test(pg, idx))) {
-    live_clear(pg, idx);
-    uint16_t* slot = &pg->sites[idx];
-    hak_site_t site = *slot;
-    *slot = 0;
-    if (site) count_free(site, pg->block_size);
-    page_push_local(h, pg, b);
-    if (--pg->used == 0) page_free_slow(h, pg);
+  uintptr_t owner = pg->owner.load(std::memory_order_acquire);
+  if ((owner & ~uintptr_t{kOwnerSlow}) == thread_token() && h != &g_empty_heap) {
+    // Tagged and nothing else (not full, not many samples), a live block start: count the
+    // block's site here. Anything else, and every error, on the checked way.
+    uint32_t idx = block_index(pg, u);
+    bool ok = (pg->flags.load(std::memory_order_relaxed) & kSlowFlags) == kPageTagged;
+    if constexpr (kSecure)
+      ok = ok && divisible(static_cast<uint32_t>(u - reinterpret_cast<uintptr_t>(pg->start)),
+                           pg->div_magic) &&
+           live_test(pg, idx);
+    else
+      ok = ok && b != pg->local_free && pg->used != 0 && is_block_start(pg, u);
+    if (HAK_LIKELY(ok)) {
+      if constexpr (kSecure) live_clear(pg, idx);
+      uint16_t* slot = &pg->sites[idx];
+      hak_site_t site = *slot;
+      *slot = 0;
+      if (site) count_free(site, pg->block_size);
+      page_push_local(pg, b);
+      if (--pg->used == 0) page_free_slow(pg);
+      return;
+    }
+    free_local(h, pg, b);
     return;
   }
-  free_generic(b);
+  if (owner == 0 || !is_block_start(pg, u)) bad_pointer(pg, b);
+  free_remote(pg, b);
 }
 
 // Another thread's block: push it on the page's atomic list (or, when the owner marked the
 // page full, on the owner heap's delayed list, so the page comes back into use). The owner
-// clears its live bit when it collects it.
+// counts it (and, secure, clears its live bit) when it collects it.
 void free_remote(Page* pg, Block* b) {
-  // A block whose bit is already clear was freed before: say so now, while we know who.
-  if (HAK_UNLIKELY(!live_test(pg, block_index(pg, reinterpret_cast<uintptr_t>(b)))))
+  // Secure: a block whose bit is already clear was freed before: say so now, while we know
+  // who.
+  if (kSecure && HAK_UNLIKELY(!live_test(pg, block_index(pg, reinterpret_cast<uintptr_t>(b)))))
     fatal("free(): double free of %p (cross-thread)", b);
-  note_free(pg, b);
-  count_freed_bytes(pg->block_size);
+  if (HAK_UNLIKELY(pg->flags.load(std::memory_order_relaxed) & (kPageTagged | kPageSampledMany)))
+    note_free(pg, b);
   if (HAK_DEBUG >= 2) debug_poison(pg, b);
   uintptr_t tf = pg->thread_free.load(std::memory_order_relaxed);
   for (;;) {
@@ -399,7 +508,8 @@ void free_remote(Page* pg, Block* b) {
   }
 }
 
-void page_free_slow(Heap* h, Page* pg) {
+void page_free_slow(Page* pg) {
+  Heap* h = page_heap(pg);
   if (pg->flags.load(std::memory_order_relaxed) & kPageInFull) page_unfull(h, pg);
   if (pg->used == 0) page_retire(h, pg);
 }
@@ -407,15 +517,16 @@ void page_free_slow(Heap* h, Page* pg) {
 void heap_drain_delayed(Heap* h) {
   Block* b = h->delayed.exchange(nullptr, std::memory_order_acquire);
   while (b) {
-    uintptr_t u = reinterpret_cast<uintptr_t>(b);
-    Page* pg = page_of(segment_of(u), u);
+    Page* pg = page_of(reinterpret_cast<uintptr_t>(b));
     Block* next = decode(pg, b->next);
     take_live(pg, b, " (cross-thread)");
+    if (!kSecure && pg->used == 0)
+      fatal("free(): double free or corruption of a block near %p (cross-thread)", b);
     if (HAK_DEBUG >= 2) debug_poison(pg, b);
     b->next = encode(pg, pg->local_free);
     pg->local_free = b;
     --pg->used;
-    page_free_slow(h, pg);
+    page_free_slow(pg);
     b = next;
   }
 }
@@ -428,6 +539,7 @@ void collect_heap(Heap* h, bool force) {
     for (Page* pg = q->first; pg;) {
       Page* next = pg->next;
       page_collect(pg);
+      page_sync_live(h, pg);
       if (pg->used == 0) {
         queue_remove(h, q, pg, pg->size_class);
         page_free(h, pg);

@@ -25,7 +25,7 @@ uint64_t site_overflow_count();
 uint32_t site_count();
 bool site_is_implicit(hak_site_t s);
 void site_location(hak_site_t s, const char** file, int* line);
-void heaps_totals(uint64_t* allocated, uint64_t* freed);
+void heaps_totals(uint64_t* allocated, uint64_t* live);
 
 namespace {
 
@@ -168,11 +168,11 @@ void get_kpi(hak_kpi_t* k) {
     k->major_faults = static_cast<uint64_t>(ru.ru_majflt);
   }
   read_rss(&k->rss_bytes, &k->peak_rss_bytes);
-  uint64_t allocated, freed;
-  heaps_totals(&allocated, &freed);
-  k->allocated_bytes = allocated;
-  k->freed_bytes = freed;
-  k->live_bytes = allocated > freed ? allocated - freed : 0;
+  uint64_t allocated, live;
+  heaps_totals(&allocated, &live);
+  k->allocated_bytes = allocated > live ? allocated : live;
+  k->live_bytes = live;
+  k->freed_bytes = k->allocated_bytes - live;
   k->fragmentation =
       k->live_bytes ? static_cast<double>(k->rss_bytes) / static_cast<double>(k->live_bytes) : 0;
 }

@@ -52,6 +52,7 @@ Segment* segment_new(Heap* h) {
   s->kind = kKindSegment;
   s->heap = h;
   s->free_slices = kSlices - kFirstSlice;
+  for (size_t i = 0; i < kSlices; ++i) s->slice_page[i] = &s->pages[i];
   set_bits(s->free_map, kFirstSlice, kSlices - kFirstSlice, true);
   s->purge_at_ns = UINT64_MAX;
   s->next = h->segments;
@@ -107,27 +108,23 @@ Page* segment_page_alloc(Heap* h, size_t slices) {
   s->used_pages++;
   Page* pg = &s->pages[idx];
   pg->slice_count = static_cast<uint32_t>(slices);
-  pg->slice_offset = 0;
-  for (size_t i = 1; i < slices; ++i) s->pages[idx + i].slice_offset = static_cast<uint32_t>(i);
+  for (size_t i = 1; i < slices; ++i) s->slice_page[idx + i] = pg;
   return pg;
 }
 
 void segment_page_free(Heap* h, Page* pg) {
   Segment* s = segment_of(reinterpret_cast<uintptr_t>(pg));
   size_t idx = static_cast<size_t>(pg - s->pages), n = pg->slice_count;
-  for (size_t i = 0; i < n; ++i) {
-    Page* d = &s->pages[idx + i];
-    d->flags.store(0, std::memory_order_relaxed);
-    d->start = nullptr;
-    __atomic_store_n(&d->capacity, 0u, __ATOMIC_RELAXED);
-    d->reserved = d->used = 0;
-    d->free = d->local_free = nullptr;
-    d->slice_offset = 0;
-    d->slice_count = 0;
-    d->samples = 0;
-    for (uint16_t& x : d->sample_idx) x = 0;
-    d->xheap.store(0, std::memory_order_relaxed);
-  }
+  pg->flags.store(0, std::memory_order_relaxed);
+  pg->start = nullptr;
+  __atomic_store_n(&pg->capacity, 0u, __ATOMIC_RELAXED);
+  pg->reserved = pg->used = pg->used_synced = 0;
+  pg->free = pg->local_free = nullptr;
+  pg->slice_count = 0;
+  pg->samples = 0;
+  for (uint16_t& x : pg->sample_idx) x = 0;
+  pg->owner.store(0, std::memory_order_relaxed);
+  for (size_t i = 1; i < n; ++i) s->slice_page[idx + i] = &s->pages[idx + i];
   set_bits(s->free_map, idx, n, true);
   set_bits(s->dirty_map, idx, n, true);
   s->free_slices += static_cast<uint32_t>(n);

@@ -22,7 +22,6 @@ ThreadStats* g_all_stats;  // live and retired tables
 ThreadStats g_retired;     // counters of exited threads, folded in
 std::atomic<int64_t> g_live[kMaxSites];
 std::atomic<int64_t> g_peak[kMaxSites];
-std::atomic<uint64_t> g_freed_noheap;
 
 // A bump arena for tables (mmap'd, never returned: tables are reused by new threads).
 uint8_t* g_arena;
@@ -88,7 +87,6 @@ void thread_stats_done(void* arg) {
   memset(t->lat_hist, 0, sizeof t->lat_hist);
   t->lat_max = 0;
   t->active = 0;
-  t->freed_bytes_noheap = 0;
   pthread_mutex_unlock(&g_stats_lock);
 }
 
@@ -270,7 +268,7 @@ void sample_alloc(Heap* h, void* p, size_t n, size_t usable, hak_site_t site, vo
   // Large blocks are counted exactly already (their site is in their header).
   uintptr_t pu = reinterpret_cast<uintptr_t>(p);
   bool exact =
-      tagged || g_segmap[pu >> kSegmentShift].load(std::memory_order_relaxed) != kMapSegment;
+      tagged || segmap_at(pu >> kSegmentShift) != kMapSegment;
   if (SiteStats* s = site_stats(site)) {
     if (!exact) {
       s->est_allocs += weight;
@@ -295,7 +293,7 @@ void sample_alloc(Heap* h, void* p, size_t n, size_t usable, hak_site_t site, vo
   if (sample_insert(smp)) {
     // Mark the block so that its free looks the sample up.
     uintptr_t u = reinterpret_cast<uintptr_t>(p);
-    uint8_t m = g_segmap[u >> kSegmentShift].load(std::memory_order_relaxed);
+    uint8_t m = segmap_at(u >> kSegmentShift);
     if (m == kMapSegment) {
       Page* pg = page_of(segment_of(u), u);
       uint16_t mark = static_cast<uint16_t>(block_index(pg, u) + 1);
@@ -332,9 +330,21 @@ bool take_slot(Page* pg, Block* b) {
 }
 
 void sample_collect(Page* pg, Block* head) {
-  for (Block* b = head; b && __atomic_load_n(&pg->samples, __ATOMIC_RELAXED);
-       b = decode(pg, b->next))
+  // The sampled blocks' addresses, so that the walk compares pointers (a list may be long).
+  uintptr_t want[3];
+  unsigned k = 0;
+  for (uint16_t& slot : pg->sample_idx)
+    if (uint16_t m = __atomic_load_n(&slot, __ATOMIC_RELAXED))
+      want[k++] = reinterpret_cast<uintptr_t>(pg->start) + (m - 1u) * pg->block_size;
+  if (k == 0) return;  // more samples than slots: their frees look them up (note_free)
+  for (Block* b = head; b; b = decode(pg, b->next)) {
+    uintptr_t u = reinterpret_cast<uintptr_t>(b);
+    if (u != want[0] && (k < 2 || u != want[1]) && (k < 3 || u != want[2])) continue;
     if (take_slot(pg, b)) sample_free(b, pg->block_size);
+    if (--k == 0) break;
+    for (unsigned i = 0; i < 3; ++i)
+      if (i < k && want[i] == u) want[i] = want[k];
+  }
 }
 
 void sample_note_free(Page* pg, Block* b) {
@@ -347,7 +357,7 @@ void sample_free(void* p, size_t usable) {
   Sample s;
   uintptr_t u = reinterpret_cast<uintptr_t>(p);
   if (!sample_take(u, &s)) return;
-  uint8_t m = g_segmap[u >> kSegmentShift].load(std::memory_order_relaxed);
+  uint8_t m = segmap_at(u >> kSegmentShift);
   if (m == kMapSegment) {
     // Pages with more samples than slots look up every free, by whichever thread: the
     // count is atomic for them.
@@ -448,8 +458,6 @@ uint64_t lat_bin_value(unsigned b) {
   return lo + width / 2;
 }
 
-uint64_t stats_freed_noheap() { return g_freed_noheap.load(std::memory_order_relaxed); }
-void stats_add_freed_noheap(uint64_t n) { g_freed_noheap.fetch_add(n, std::memory_order_relaxed); }
 uint64_t stats_samples_dropped() { return g_samples_dropped.load(std::memory_order_relaxed); }
 
 }  // namespace hak

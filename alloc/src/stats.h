@@ -58,7 +58,6 @@ struct ThreadStats {
   SiteStats* chunks[kMaxSites / kSitesPerChunk];
   double lat_hist[kLatBins];  // weighted by the samples' weights
   uint64_t lat_max;
-  uint64_t freed_bytes_noheap;
   ThreadStats* next_all;
   uint32_t active;
 };
@@ -131,8 +130,6 @@ void sample_free(void* p, size_t usable);
 void sample_note_free(Page* pg, Block* b);   // a free in a page with more samples than slots
 void sample_collect(Page* pg, Block* head);  // the owner takes back blocks of a sampled page
 void sample_reset_heap(Heap* h);             // a heap's first countdown (and after a mode change)
-uint64_t stats_freed_noheap();
-void stats_add_freed_noheap(uint64_t n);
 
 // Implicit sites: from the caller's return address, or HAKMEM_SITE_DEPTH frames.
 hak_site_t implicit_site(void* ra);

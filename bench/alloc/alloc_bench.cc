@@ -12,6 +12,7 @@
 //
 // Workloads (bench/alloc/README.md has the why of each):
 //   churn       one thread, 8 B-4 KiB, live blocks replaced at random (1 in 8 by realloc)
+//   pairs       one thread, malloc/free pairs of 16-256 B, nothing written: the fast path
 //   larson      threads replace random blocks of a slot array; each round a new thread
 //               takes over the array and frees its exited predecessor's blocks
 //   prodcons    producers allocate and write blocks, consumers read and free them
@@ -317,6 +318,7 @@ struct Options {
   size_t size_mb = 0;        // peak: megabytes allocated
   double idle_ms = 0;        // peak: light activity after the release
   uint64_t seed = 42;
+  int null_alloc = 0;         // pairs: the loop without the allocator calls
 };
 
 class Result {
@@ -413,6 +415,56 @@ void churn(const Options& o, Result& res) {
   res.timed(u, ops);
   res.set_int("live", static_cast<long long>(live));
   res.set_int("check", static_cast<long long>(sum & 0xffffffffff));
+}
+
+// ---- pairs -----------------------------------------------------------------------------
+//
+// The fast path alone: malloc/free pairs of 16-256 B, each replacing a random slot of 1,024
+// live blocks; nothing is written. `pairs_loop` is a C symbol so that
+// `valgrind --tool=callgrind --toggle-collect=pairs_loop` counts this loop and nothing else;
+// with `--null 1` it runs the same loop without calling the allocator (the loop's own
+// instructions, to subtract).
+
+}  // namespace
+
+extern "C" __attribute__((noinline)) uint64_t pairs_loop(void** slots, size_t live, uint64_t ops,
+                                                         uint64_t seed, int null_alloc) {
+  Rng rng(seed);
+  uint64_t sum = 0;
+  for (uint64_t i = 0; i < ops; ++i) {
+    void*& s = slots[rng.below(live)];
+    size_t n = 16 + rng.below(241);
+    if (null_alloc) {
+      // The same data flow without the calls: the compiler cannot drop it.
+      __asm__ volatile("" : "+r"(s) : "r"(n));
+    } else {
+      free(s);
+      s = malloc(n);
+      if (__builtin_expect(s == nullptr, 0)) return 0;
+    }
+    sum += reinterpret_cast<uintptr_t>(s) >> 4;
+  }
+  return sum;
+}
+
+namespace {
+
+void pairs(const Options& o, Result& res) {
+  const uint64_t ops = o.ops ? o.ops : 50'000'000;
+  const size_t live = o.live ? o.live : 1024;
+  OsArray<void*> slots(live);
+  Rng rng(o.seed);
+  for (size_t i = 0; i < live; ++i) {
+    slots[i] = malloc(16 + rng.below(241));
+    if (!slots[i]) die("pairs: malloc failed");
+  }
+  Usage start = usage_now();
+  uint64_t sum = pairs_loop(&slots[0], live, ops, o.seed, o.null_alloc);
+  Usage u = usage_since(start);
+  if (!o.null_alloc && sum == 0) die("pairs: malloc failed");
+  for (size_t i = 0; i < live; ++i) free(slots[i]);
+  res.timed(u, ops);
+  res.set_int("live", static_cast<long long>(live));
 }
 
 // ---- larson ----------------------------------------------------------------------------
@@ -981,13 +1033,13 @@ struct Workload {
   void (*run)(const Options&, Result&);
 };
 constexpr Workload kWorkloads[] = {
-    {"churn", churn}, {"larson", larson}, {"prodcons", prodcons}, {"falseshare", falseshare},
+    {"churn", churn}, {"pairs", pairs}, {"larson", larson}, {"prodcons", prodcons}, {"falseshare", falseshare},
     {"large", large}, {"peak", peak},     {"vm2m", vm2m},         {"mlarge", mlarge}};
 
 [[noreturn]] void usage() {
   fprintf(stderr,
           "usage: alloc_bench WORKLOAD [options]\n"
-          "workloads: churn larson prodcons falseshare large peak (bench/alloc)\n"
+          "workloads: churn pairs larson prodcons falseshare large peak (bench/alloc)\n"
           "           vm2m mlarge (bench/bigcache)\n"
           "options (0 or absent = the workload's default):\n"
           "  --ops N          churn, large, mlarge: operations; vm2m: rounds\n"
@@ -1000,7 +1052,8 @@ constexpr Workload kWorkloads[] = {
           "  --repetitions N  falseshare: write passes over each block\n"
           "  --size-mb N      peak: megabytes allocated\n"
           "  --idle-ms N      peak: light activity after the release\n"
-          "  --seed N         random seed (default 42)\n");
+          "  --seed N         random seed (default 42)\n"
+          "  --null 1         pairs: the loop alone, without calling the allocator\n");
   exit(2);
 }
 
@@ -1034,6 +1087,8 @@ Options parse(int argc, char** argv) {
       o.idle_ms = d;
     else if (!strcmp(k, "--seed"))
       o.seed = u;
+    else if (!strcmp(k, "--null"))
+      o.null_alloc = u != 0;
     else
       usage();
   }
