@@ -165,21 +165,52 @@ using namespace hak;
 
 extern "C" {
 
-HAK_API void* hak_malloc(size_t n) { return alloc_fast(n, HAK_RA); }
-HAK_API void hak_free(void* p) { free_fast(p); }
-HAK_API void* hak_calloc(size_t c, size_t n) { return calloc_impl(c, n, 0, HAK_RA); }
-HAK_API void* hak_realloc(void* p, size_t n) { return realloc_impl(p, n, 0, HAK_RA); }
-HAK_API void* hak_aligned_alloc(size_t a, size_t n) { return aligned_impl(a, n, 0, HAK_RA); }
-HAK_API size_t hak_usable_size(const void* p) { return usable_size(p); }
+// HAKMEM_BACKEND=system: each entry point hands the call to the C library's allocator
+// first thing, so that a peer measured through this API (bench/scenarios) pays a compare
+// and a jump, not hakmem's miss path. (Until hakmem starts, the flag reads false and the
+// miss path forwards.)
+#define HAK_FORWARD(call) \
+  if (HAK_UNLIKELY(g_config.system_backend)) return call
 
-HAK_API void* hak_alloc_at(size_t n, hak_site_t site) { return alloc_at(n, site, HAK_RA); }
+HAK_API void* hak_malloc(size_t n) {
+  HAK_FORWARD(::malloc(n));
+  return alloc_fast(n, HAK_RA);
+}
+HAK_API void hak_free(void* p) {
+  HAK_FORWARD(::free(p));
+  free_fast(p);
+}
+HAK_API void* hak_calloc(size_t c, size_t n) {
+  HAK_FORWARD(::calloc(c, n));
+  return calloc_impl(c, n, 0, HAK_RA);
+}
+HAK_API void* hak_realloc(void* p, size_t n) {
+  HAK_FORWARD(::realloc(p, n));
+  return realloc_impl(p, n, 0, HAK_RA);
+}
+HAK_API void* hak_aligned_alloc(size_t a, size_t n) {
+  HAK_FORWARD(aligned_impl(a, n, 0, nullptr));
+  return aligned_impl(a, n, 0, HAK_RA);
+}
+HAK_API size_t hak_usable_size(const void* p) {
+  HAK_FORWARD(::malloc_usable_size(const_cast<void*>(p)));
+  return usable_size(p);
+}
+
+HAK_API void* hak_alloc_at(size_t n, hak_site_t site) {
+  HAK_FORWARD(::malloc(n));
+  return alloc_at(n, site, HAK_RA);
+}
 HAK_API void* hak_calloc_at(size_t c, size_t n, hak_site_t site) {
+  HAK_FORWARD(::calloc(c, n));
   return calloc_impl(c, n, site, HAK_RA);
 }
 HAK_API void* hak_realloc_at(void* p, size_t n, hak_site_t site) {
+  HAK_FORWARD(::realloc(p, n));
   return realloc_impl(p, n, site, HAK_RA);
 }
 HAK_API void* hak_aligned_alloc_at(size_t a, size_t n, hak_site_t site) {
+  HAK_FORWARD(aligned_impl(a, n, 0, nullptr));
   return aligned_impl(a, n, site, HAK_RA);
 }
 

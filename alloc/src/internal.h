@@ -75,14 +75,15 @@ constexpr size_t class_size(unsigned c) {
   return (size_t{1} << b) + (k + 1) * (size_t{1} << (b - 2));
 }
 
-// Slices per page for a class: one 64 KiB slice for small blocks; room for about 8 blocks up
-// to 64 KiB and 4 above (big pages of few blocks come and go with the blocks: less memory
-// held by half-empty pages).
+// Slices per page for a class: one 64 KiB slice for small blocks, room for about 8 blocks
+// up to 64 KiB, and one block above (as mimalloc's large pages: the page comes and goes
+// with its block, and the slices it frees serve the next page of any size, resident).
+// (+4: the block's site id and, secure, its live bit.)
 constexpr size_t class_slices(unsigned c) {
   size_t bs = class_size(c);
   if (bs <= kSmallMax) return 1;
-  size_t blocks = bs <= 64 * 1024 ? 8 : 4;
-  return (blocks * (bs + 4) + kSliceSize - 1) / kSliceSize;
+  size_t blocks = bs <= 64 * 1024 ? 8 : 1;
+  return (blocks * (bs + 4) + 8 + kSliceSize - 1) / kSliceSize;
 }
 
 // ---- Variants ----------------------------------------------------------------------------

@@ -176,7 +176,8 @@ void large_free(LargeBlock* lb, void* p) {
   count_free(site, lb->size);
   g_large_live_bytes.fetch_sub(lb->size, std::memory_order_relaxed);
   if (lb->sampled) sample_free(p, lb->size);
-  bool cache = g_mode != kModeOff && policy_for(site).bigcache;
+  // (Profiling off keeps the default policy: off measures profiling, not a policy.)
+  bool cache = (g_mode != kModeOff ? policy_for(site) : kDefaultPolicy).bigcache;
   uint64_t t0 = g_mode == kModeEvolving ? cycles() : 0;
   if (!(cache && lb->map_size <= kSegmentSize && bigcache_put(lb))) large_release(lb);
   if (t0) tune_free(site, cycles() - t0);  // munmap, or the cache's evictions

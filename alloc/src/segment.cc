@@ -27,19 +27,33 @@ void set_bits(uint64_t* map, size_t from, size_t n, bool on) {
   }
 }
 
-// First run of n set bits in map (from kFirstSlice on); kSlices if none.
-size_t find_run(const uint64_t* map, size_t n) {
-  size_t run = 0;
-  for (size_t i = kFirstSlice; i < kSlices; ++i) {
-    if (map[i / 64] == 0 && i % 64 == 0) {  // skip empty words quickly
-      run = 0;
-      i += 63;
-      continue;
-    }
-    run = bit(map, i) ? run + 1 : 0;
-    if (run == n) return i + 1 - n;
+// The first bit at or after i that is set in map (or, with flip, clear); kSlices if none.
+size_t next_bit(const uint64_t* map, size_t i, bool flip) {
+  if (i >= kSlices) return kSlices;
+  size_t w = i / 64;
+  uint64_t bits = (flip ? ~map[w] : map[w]) & (~uint64_t{0} << (i % 64));
+  while (bits == 0) {
+    if (++w == kSlices / 64) return kSlices;
+    bits = flip ? ~map[w] : map[w];
   }
-  return kSlices;
+  return w * 64 + static_cast<size_t>(__builtin_ctzll(bits));
+}
+
+// The best-fitting run of at least n set bits in map (from kFirstSlice on): the start of
+// the shortest such run (the first of those), kSlices if none. Best fit keeps the long
+// runs for the big pages.
+size_t find_run(const uint64_t* map, size_t n) {
+  size_t best = kSlices, best_len = SIZE_MAX;
+  for (size_t a = next_bit(map, kFirstSlice, false); a < kSlices;) {
+    size_t b = next_bit(map, a, true);
+    if (b - a >= n && b - a < best_len) {
+      best = a;
+      best_len = b - a;
+      if (best_len == n) break;
+    }
+    a = next_bit(map, b, false);
+  }
+  return best;
 }
 
 Segment* segment_new(Heap* h) {
@@ -81,16 +95,21 @@ void segment_release(Heap* h, Segment* s) {
 }  // namespace
 
 Page* segment_page_alloc(Heap* h, size_t slices) {
-  Segment* s = h->segments;
+  // Slices that are still resident first (in any segment: no page faults), then any.
+  Segment* s = nullptr;
   size_t idx = kSlices;
-  for (; s; s = s->next) {
-    if (s->free_slices < slices) continue;
-    // Prefer slices that are still resident: no page faults.
-    uint64_t resident[kSlices / 64];
-    for (size_t w = 0; w < kSlices / 64; ++w) resident[w] = s->free_map[w] & s->dirty_map[w];
-    idx = find_run(resident, slices);
-    if (idx == kSlices) idx = find_run(s->free_map, slices);
-    if (idx != kSlices) break;
+  for (int pass = 0; pass < 2 && idx == kSlices; ++pass) {
+    for (s = h->segments; s; s = s->next) {
+      if (s->free_slices < slices) continue;
+      if (pass == 0) {
+        uint64_t resident[kSlices / 64];
+        for (size_t w = 0; w < kSlices / 64; ++w) resident[w] = s->free_map[w] & s->dirty_map[w];
+        idx = find_run(resident, slices);
+      } else {
+        idx = find_run(s->free_map, slices);
+      }
+      if (idx != kSlices) break;
+    }
   }
   if (!s) {
     s = segment_new(h);
