@@ -48,7 +48,7 @@ void free_generic(void* p) {
   uintptr_t u = reinterpret_cast<uintptr_t>(p);
   size_t g = u >> kSegmentShift;
   uint8_t m = g < kSegmapSize ? segmap_at(g) : 0;
-  if (m == kMapSegment) return free_local_slow(page_of(u), static_cast<Block*>(p));
+  if (m == kMapSegment) return free_in_segment(page_of(u), static_cast<Block*>(p));
   if (m != kMapNone) {
     LargeBlock* lb = large_of(u);
     if (!lb) not_ours(p, "free");

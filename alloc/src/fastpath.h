@@ -94,7 +94,7 @@ HAK_INLINE void free_fast(void* p) {
         return;
       }
     }
-    free_local_slow(pg, b);  // ours with the slow bit (or with an error), or another's
+    free_in_segment(pg, b);  // ours with the slow bit (or with an error), or another's
     return;
   }
   free_generic(p);

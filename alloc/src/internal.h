@@ -350,11 +350,12 @@ Heap* heap_for_thread();  // tl_heap, made on first use; nullptr: system backend
 void* malloc_generic(size_t n, hak_site_t site, void* ra, Page* pg);
 void* malloc_slow(Heap* h, size_t n, hak_site_t site, void* ra);
 void reclaim_abandoned(bool all);
-void free_generic(void* p);
-// A free into one of this thread's pages whose owner word has the slow bit, or that the
-// fast path would not take (secure: not a live block start; default: the block at the
-// head of the local list, a double free).
-void free_local_slow(Page* pg, Block* b);
+void free_generic(void* p);  // a pointer outside every segment (large, foreign, NULL)
+// A free into a segment that the fast path did not finish: another thread's page, one of
+// this thread's pages whose owner word has the slow bit, a block the fast path would not
+// take (secure: not a live block start; default: the head of the local list, a double
+// free), or a pointer that is no block in use.
+void free_in_segment(Page* pg, Block* b);
 void free_remote(Page* pg, Block* b);
 // The owner's page went empty, or was full and got a block back.
 void page_free_slow(Page* pg);
@@ -437,10 +438,20 @@ constexpr uint8_t kPoisonFree = 0xDB;
 void debug_poison(Page* pg, Block* b);
 void debug_check_poison(Page* pg, Block* b);
 
+[[noreturn]] void free_list_damaged(Page* pg, Block* b);
+
 // The owner takes block b, the head of pg's free list: the common tail of every allocation
 // path. Returns the block's index in the secure variant (its live bit is set), else 0.
 HAK_INLINE uint32_t page_pop(Page* pg, Block* b) {
-  pg->free = decode(pg, b->next);
+  Block* next = decode(pg, b->next);
+  // Secure: a link that points outside this page's blocks was written after the free (or
+  // by an overflow): name it instead of handing out what it points at. (As mimalloc's
+  // secure mode: a range check; the encoding makes a planted pointer land outside.)
+  if (kSecure && next &&
+      HAK_UNLIKELY(reinterpret_cast<uintptr_t>(next) - reinterpret_cast<uintptr_t>(pg->start) >=
+                   uintptr_t{pg->reserved} * pg->block_size))
+    free_list_damaged(pg, b);
+  pg->free = next;
   pg->used++;
   if (HAK_DEBUG >= 2) debug_check_poison(pg, b);
   if constexpr (!kSecure) return 0;

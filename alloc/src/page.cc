@@ -443,7 +443,7 @@ void* malloc_slow(Heap* h, size_t n, hak_site_t site, void* ra) {
 // Every free into a segment that the fast path did not finish: the thread's own page with
 // the slow bit (or an error the fast path would not take), another thread's page, or a
 // pointer that is not a block in use.
-void free_local_slow(Page* pg, Block* b) {
+void free_in_segment(Page* pg, Block* b) {
   Heap* h = tl_heap;
   uintptr_t u = reinterpret_cast<uintptr_t>(b);
   uintptr_t owner = pg->owner.load(std::memory_order_acquire);
@@ -550,6 +550,12 @@ void collect_heap(Heap* h, bool force) {
     }
   }
   heap_purge(h, force);
+}
+
+void free_list_damaged(Page* pg, Block* b) {
+  fatal("heap corruption: the free block %p (a page of %zu-byte blocks) was written after "
+        "it was freed, or overrun: its free-list link is damaged",
+        b, static_cast<size_t>(pg->block_size));
 }
 
 void debug_poison(Page* pg, Block* b) {

@@ -8,6 +8,7 @@
 // variant catches every double free and interior pointer exactly (docs/ALLOCATOR.md).
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <string>
 #include <thread>
@@ -176,6 +177,25 @@ TEST_F(Misuse, ReallocAndUsableSizeCheckToo) {
   EXPECT_DEATH(hak_free(hak_realloc(&local, 10)), "realloc\\(\\): invalid pointer");
   EXPECT_DEATH((void)hak_usable_size(&local), "malloc_usable_size\\(\\): invalid pointer");
 }
+
+#if HAK_SECURE
+// A write after free over the block's free-list link: the secure variant names the damage
+// when the link would be followed, instead of handing out what it points at.
+TEST_F(Misuse, WriteAfterFreeOverTheLinkIsCaughtBySecure) {
+  EXPECT_DEATH(
+      {
+        void* keep[64];
+        for (auto& k : keep) k = hak_malloc(64);
+        for (auto& k : keep) hak_free(k);
+        memset(keep[63], 0x41, 8);  // NOLINT: the point of the test
+        for (int i = 0; i < 100000; ++i) {
+          void* p = hak_malloc(64);
+          EXPECT_NE(p, nullptr);
+        }
+      },
+      "heap corruption: the free block .* was written after it was freed");
+}
+#endif
 
 #if HAK_DEBUG >= 2
 TEST_F(Misuse, WriteAfterFreeIsCaughtInDebugBuilds) {
