@@ -1,4 +1,4 @@
-// alloc_bench: six allocator workloads, each printing one JSON line of metrics.
+// alloc_bench: allocator workloads, each printing one JSON line of metrics.
 //
 //   alloc_bench WORKLOAD [--ops N] [--seconds S] [--threads N] [--live N] [--seed N] ...
 //
@@ -11,16 +11,30 @@
 // /proc/self/maps) holds the address `malloc` resolves to: proof that a preload took.
 //
 // Workloads (bench/alloc/README.md has the why of each):
-//   churn       one thread, 8 B-4 KiB, live blocks replaced at random (1 in 8 by realloc)
-//   pairs       one thread, malloc/free pairs of 16-256 B, nothing written: the fast path
-//   larson      threads replace random blocks of a slot array; each round a new thread
-//               takes over the array and frees its exited predecessor's blocks
-//   prodcons    producers allocate and write blocks, consumers read and free them
-//   falseshare  cache-scratch: one thread allocates small blocks, others free them and
-//               then allocate and write small blocks of their own, intensively
-//   large       256 KiB-4 MiB blocks: allocate, touch every page, free; a few stay live
-//   peak        ~512 MiB of small and medium blocks, all freed, then ~300 ms of light
-//               activity; RSS after that is what the allocator kept
+//   churn         one thread, 8 B-4 KiB, live blocks replaced at random (1 in 8 by realloc)
+//   pairs         one thread, malloc/free pairs of 16-256 B, nothing written: the fast path
+//   larson        threads replace random blocks of a slot array; each round a new thread
+//                 takes over the array and frees its exited predecessor's blocks
+//                 (--sized 1: operator new and C++14 sized operator delete)
+//   prodcons      producers allocate and write blocks, consumers read and free them
+//   xmalloc       xmalloc-test: every thread allocates batches of small blocks for the
+//                 others and frees the batches the others allocated for it
+//   rptest        rpmalloc's benchmark: per-thread working sets of 16 B-64 KiB blocks,
+//                 1 in 8 retired blocks freed by the next thread
+//   falseshare    cache-scratch: one thread allocates small blocks, others free them and
+//                 then allocate and write small blocks of their own, intensively
+//   cachethrash   cache-thrash: threads allocate and write small blocks of their own,
+//                 intensively
+//   glibc-simple  glibc's bench-malloc-simple: one thread allocates N blocks of one size
+//                 and frees them, N and the size fixed per round
+//   glibc-thread  glibc's bench-malloc-thread: threads replace random blocks (8 B-4 KiB)
+//                 of their own working sets
+//   large         256 KiB-4 MiB blocks: allocate, touch every page, free; a few stay live
+//   malloc-large  mimalloc-bench's malloc-large: 5-25 MiB blocks, 20 live, every page
+//                 written, one replaced at a time
+//   mleak         churn that leaks 1 in 128 of the blocks it retires: memory grows slowly
+//   peak          ~512 MiB of small and medium blocks, all freed, then ~300 ms of light
+//                 activity; RSS after that is what the allocator kept
 #include <dlfcn.h>
 #include <math.h>
 #include <pthread.h>
@@ -36,6 +50,8 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <iterator>
+#include <latch>
 #include <mutex>
 #include <new>
 #include <thread>
@@ -308,17 +324,18 @@ AllocatorId detect_allocator() {
 // ---- Options and the result line -------------------------------------------------------
 
 struct Options {
-  uint64_t ops = 0;          // churn, large: operations; 0 = the workload's default
-  double seconds = 0;        // larson, prodcons: duration
-  unsigned threads = 0;      // larson, falseshare; prodcons: producers (= consumers)
-  size_t live = 0;           // live blocks (per thread for larson)
+  uint64_t ops = 0;          // fixed-work workloads: operations; 0 = the workload's default
+  double seconds = 0;        // larson, prodcons, xmalloc, rptest: duration
+  unsigned threads = 0;      // multi-threaded workloads; prodcons: producers (= consumers)
+  size_t live = 0;           // live blocks (per thread for larson, rptest, glibc-thread)
   uint64_t round_ops = 0;    // larson: operations before a thread hands over its array
-  uint64_t iterations = 0;   // falseshare: allocations per thread
-  uint64_t repetitions = 0;  // falseshare: write passes over each block
+  uint64_t iterations = 0;   // falseshare, cachethrash: allocations per thread
+  uint64_t repetitions = 0;  // falseshare, cachethrash: write passes over each block
   size_t size_mb = 0;        // peak: megabytes allocated
   double idle_ms = 0;        // peak: light activity after the release
   uint64_t seed = 42;
-  int null_alloc = 0;         // pairs: the loop without the allocator calls
+  int null_alloc = 0;  // pairs: the loop without the allocator calls
+  int sized = 0;       // larson: operator new and sized operator delete instead of malloc/free
 };
 
 class Result {
@@ -473,12 +490,26 @@ void pairs(const Options& o, Result& res) {
 // of threads: a thread replaces random blocks (8-1000 B) for a round, then starts its
 // successor on the same array and exits. The successor frees blocks that the exited
 // thread allocated, so an allocator must handle frees into a dead thread's heap.
+//
+// With --sized 1 the blocks come from `operator new` and go back through C++14's sized
+// `operator delete(p, n)`: an allocator that uses the size it is given needs no lookup
+// of the block's size class on free (glibc's libstdc++ just calls free).
+
+void* larson_alloc(bool sized, size_t n) { return sized ? ::operator new(n) : malloc(n); }
+
+void larson_free(bool sized, void* p, size_t n) {
+  if (sized)
+    ::operator delete(p, n);
+  else
+    free(p);
+}
 
 struct alignas(64) LarsonLane {
   Slot* slots;
   size_t nslots;
   uint64_t round_ops;
   uint64_t seed;
+  bool sized;
   Rng rng{0};
   uint64_t gen = 0, ops = 0, rounds = 0, sum = 0;
   pthread_t pred{};  // the previous thread of this lane, joined by its successor
@@ -497,10 +528,10 @@ void* larson_thread(void* arg) {
     if ((i & 1023) == 0 && lane->stop->load(std::memory_order_relaxed)) break;
     Slot& s = lane->slots[lane->rng.below(lane->nslots)];
     lane->sum += check_block(s.p, s.n, s.tag, "larson");
-    free(s.p);
+    larson_free(lane->sized, s.p, s.n);
     s.n = lane->rng.range(8, 1000);
     s.tag = mix(lane->seed, ++lane->gen);
-    s.p = malloc(s.n);
+    s.p = larson_alloc(lane->sized, s.n);
     if (!s.p) die("larson: malloc(%zu) failed", s.n);
     fill_block(s.p, s.n, s.tag);
     ++lane->ops;
@@ -538,7 +569,7 @@ void larson(const Options& o, Result& res) {
     Slot& s = slots[i];
     s.n = init.range(8, 1000);
     s.tag = mix(o.seed, ~i);
-    s.p = malloc(s.n);
+    s.p = larson_alloc(o.sized, s.n);
     if (!s.p) die("larson: malloc failed");
     fill_block(s.p, s.n, s.tag);
   }
@@ -548,6 +579,7 @@ void larson(const Options& o, Result& res) {
     lane->nslots = per;
     lane->round_ops = o.round_ops ? o.round_ops : 10 * per;
     lane->seed = o.seed + 1000 * (t + 1);
+    lane->sized = o.sized;
     lane->rng = Rng(lane->seed);
     lane->stop = &stop;
     lane->done_mu = &done_mu;
@@ -577,10 +609,11 @@ void larson(const Options& o, Result& res) {
   }
   for (size_t i = 0; i < per * threads; ++i) {
     sum += check_block(slots[i].p, slots[i].n, slots[i].tag, "larson");
-    free(slots[i].p);
+    larson_free(o.sized, slots[i].p, slots[i].n);
   }
   res.timed(u, ops);
   res.set_int("threads", threads);
+  res.set_int("sized", o.sized);
   res.set_int("thread_rounds", static_cast<long long>(rounds));
   res.set_int("check", static_cast<long long>(sum & 0xffffffffff));
 }
@@ -715,6 +748,325 @@ void prodcons(const Options& o, Result& res) {
   res.set_int("check", static_cast<long long>(sum & 0xffffffffff));
 }
 
+// ---- Handing blocks between threads without a lock -------------------------------------
+//
+// A mailbox is a stack that any thread pushes onto and only its owner empties, all at
+// once. Push is a CAS loop and take_all an exchange: no lock is held while the allocator
+// runs, and a node that comes back to the top while a push's CAS holds it is still the
+// right `next` (no ABA). Each head has a cache line of its own.
+
+template <class T>  // T has a `T* next`
+class Mailbox {
+ public:
+  void push(T* x) {
+    T* head = head_.load(std::memory_order_relaxed);
+    do {
+      x->next = head;
+    } while (!head_.compare_exchange_weak(head, x, std::memory_order_release,
+                                          std::memory_order_relaxed));
+  }
+  // Everything pushed so far, newest first; nullptr if nothing.
+  T* take_all() { return head_.exchange(nullptr, std::memory_order_acquire); }
+
+ private:
+  alignas(64) std::atomic<T*> head_{nullptr};
+};
+
+// The phases of a multi-threaded workload whose setup and teardown stay out of the timed
+// region: each worker builds its working set, then waits for the clock; after its timed
+// loop it waits until every worker is done before it frees what it holds. (std::latch
+// waits on a futex and never calls the allocator.)
+class Phases {
+ public:
+  explicit Phases(unsigned threads) : ready_(threads), done_(threads) {}
+  // Worker side.
+  void worker_ready() {
+    ready_.count_down();
+    go_.wait();
+  }
+  void worker_done() {
+    done_.count_down();
+    teardown_.wait();
+  }
+  // Main thread: the start of the timed region, once every worker is ready.
+  Usage start() {
+    ready_.wait();
+    Usage u = usage_now();
+    go_.count_down();
+    return u;
+  }
+  // Main thread: the timed region, once every worker is done; the workers may tear down.
+  Usage finish(const Usage& start) {
+    done_.wait();
+    Usage u = usage_since(start);
+    teardown_.count_down();
+    return u;
+  }
+
+ private:
+  std::latch ready_, go_{1}, done_, teardown_{1};
+};
+
+// ---- xmalloc ---------------------------------------------------------------------------
+//
+// The shape of xmalloc-test: every thread both allocates and frees, and frees only what
+// other threads allocated. A thread allocates a batch of 64 small blocks (8-512 B, 70%
+// <= 64 B), writes them and posts the batch to another thread's mailbox (the targets
+// rotate over all the others); before each batch it frees the batches in its own mailbox.
+// Unlike prodcons there are no roles and no lock: every heap gets remote frees from all
+// the other threads while its owner allocates from it. A thread has 256 batch records;
+// when all of its are in flight it frees what it received until its receivers give some
+// back, which bounds memory. Fixed duration, as larson.
+
+struct XBatch {
+  XBatch* next;
+  unsigned owner;
+  Slot blocks[kBatch];
+};
+
+struct alignas(64) XThread {
+  Mailbox<XBatch> inbox;     // batches other threads allocated, for this one to free
+  Mailbox<XBatch> returned;  // this thread's batch records, given back by their receivers
+  uint64_t made = 0, freed = 0, sum = 0, stalls = 0;
+};
+
+// Mostly small: 70% 8-64 B, 20% 65-256 B, 10% 257-512 B.
+size_t small_size(Rng& rng) {
+  uint64_t r = rng.below(100);
+  if (r < 70) return rng.range(8, 64);
+  if (r < 90) return rng.range(65, 256);
+  return rng.range(257, 512);
+}
+
+void xmalloc(const Options& o, Result& res) {
+  const unsigned threads = o.threads ? o.threads : 4;
+  const double seconds = o.seconds > 0 ? o.seconds : 2.0;
+  constexpr size_t kRecords = 256;
+  if (threads < 2) die("xmalloc: every free is by another thread: --threads must be >= 2");
+  OsArray<XThread> th(threads);
+  for (unsigned t = 0; t < threads; ++t) new (&th[t]) XThread;
+  OsArray<XBatch> records(threads * kRecords);
+  std::atomic<bool> stop{false};
+  // Frees a list of batches into `me`'s counters and gives the records back to their owners.
+  auto free_batches = [&](XThread& me, XBatch* b) {
+    while (b) {
+      XBatch* next = b->next;
+      for (int i = 0; i < kBatch; ++i) {
+        Slot& s = b->blocks[i];
+        me.sum += check_block(s.p, s.n, s.tag, "xmalloc");
+        free(s.p);
+      }
+      me.freed += kBatch;
+      th[b->owner].returned.push(b);
+      b = next;
+    }
+  };
+  std::vector<std::thread> workers;
+  workers.reserve(threads);
+
+  Usage start = usage_now();
+  for (unsigned t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      XThread& me = th[t];
+      Rng rng(o.seed + 7919 * (t + 1));
+      XBatch* spare = nullptr;  // this thread's records at hand
+      for (size_t i = 0; i < kRecords; ++i) {
+        XBatch* b = &records[t * kRecords + i];
+        b->owner = t;
+        b->next = spare;
+        spare = b;
+      }
+      uint64_t gen = 0, sent = 0;
+      while (!stop.load(std::memory_order_relaxed)) {
+        free_batches(me, me.inbox.take_all());
+        if (!spare) spare = me.returned.take_all();
+        if (!spare) {
+          ++me.stalls;
+          std::this_thread::yield();
+          continue;
+        }
+        XBatch* b = spare;
+        spare = b->next;
+        for (int i = 0; i < kBatch; ++i) {
+          Slot& s = b->blocks[i];
+          s.n = small_size(rng);
+          s.tag = mix(o.seed + t, ++gen);
+          s.p = malloc(s.n);
+          if (!s.p) die("xmalloc: malloc(%zu) failed", s.n);
+          fill_block(s.p, s.n, s.tag);
+        }
+        me.made += kBatch;
+        th[(t + 1 + sent++ % (threads - 1)) % threads].inbox.push(b);
+      }
+    });
+  }
+  sleep_s(seconds);
+  stop.store(true, std::memory_order_relaxed);
+  for (auto& w : workers) w.join();
+  // What is still in the mailboxes: freed here, by a thread that allocated none of it.
+  for (unsigned t = 0; t < threads; ++t) free_batches(th[t], th[t].inbox.take_all());
+  Usage u = usage_since(start);
+
+  uint64_t made = 0, freed = 0, sum = 0, stalls = 0;
+  for (unsigned t = 0; t < threads; ++t) {
+    made += th[t].made;
+    freed += th[t].freed;
+    sum += th[t].sum;
+    stalls += th[t].stalls;
+  }
+  if (made != freed)
+    die("xmalloc: %llu blocks made but %llu freed", static_cast<unsigned long long>(made),
+        static_cast<unsigned long long>(freed));
+  res.timed(u, freed);
+  res.set_int("threads", threads);
+  res.set_int("stalls", static_cast<long long>(stalls));
+  res.set_int("check", static_cast<long long>(sum & 0xffffffffff));
+}
+
+// ---- rptest ----------------------------------------------------------------------------
+//
+// The shape of rpmalloc's benchmark: each thread keeps a working set of 1024 blocks of
+// random sizes (log-uniform 16 B-8 KiB; 1 in 16 log-uniform 8-64 KiB), written whole.
+// Every iteration it frees what its inbox holds, allocates a batch of 32 blocks, then
+// retires 32 of its older blocks chosen at random: 28 freed at once and 4 (1 in 8) posted
+// to the next thread's inbox, freed there. Many size classes, a working set larger than
+// L2, and a steady share of remote frees from every thread. Fixed duration: the threads
+// feed one another, and with more threads than cores a fixed amount of work would end
+// when the thread the scheduler favoured least got through its share; a duration
+// measures what all of them did together. A thread posts through its own 1024 parcels
+// and waits (freeing its inbox) when all are in flight.
+
+constexpr int kRpBatch = 32, kRpPass = 4;
+
+struct RpParcel {
+  RpParcel* next;
+  unsigned owner;
+  Slot blocks[kRpPass];
+};
+
+struct alignas(64) RpThread {
+  Mailbox<RpParcel> inbox;     // blocks the previous thread allocated, for this one to free
+  Mailbox<RpParcel> returned;  // this thread's parcels, given back by the next thread
+  uint64_t ops = 0, remote = 0, sum = 0, stalls = 0;
+};
+
+size_t rp_size(Rng& rng) {
+  return rng.below(16) == 0 ? rng.log_range(8 << 10, 64 << 10) : rng.log_range(16, 8 << 10);
+}
+
+void rptest(const Options& o, Result& res) {
+  const unsigned threads = o.threads ? o.threads : 4;
+  const double seconds = o.seconds > 0 ? o.seconds : 2.0;
+  const size_t live = o.live ? o.live : 1024;
+  constexpr size_t kParcels = 1024;
+  if (threads < 2) die("rptest: 1 in 8 frees is by the next thread: --threads must be >= 2");
+  if (live < kRpBatch) die("rptest: --live must be at least %d", kRpBatch);
+  OsArray<RpThread> th(threads);
+  for (unsigned t = 0; t < threads; ++t) new (&th[t]) RpThread;
+  OsArray<RpParcel> parcels(threads * kParcels);
+  OsArray<Slot> sets(threads * live);
+  std::atomic<bool> stop{false};
+  Phases phases(threads);
+  // Frees a list of parcels into `me`'s checksum and gives them back; returns the blocks.
+  auto free_parcels = [&](RpThread& me, RpParcel* p) {
+    uint64_t n = 0;
+    while (p) {
+      RpParcel* next = p->next;
+      for (int i = 0; i < kRpPass; ++i) {
+        Slot& s = p->blocks[i];
+        me.sum += check_block(s.p, s.n, s.tag, "rptest");
+        free(s.p);
+      }
+      n += kRpPass;
+      th[p->owner].returned.push(p);
+      p = next;
+    }
+    return n;
+  };
+  std::vector<std::thread> workers;
+  workers.reserve(threads);
+  for (unsigned t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      RpThread& me = th[t];
+      RpThread& next = th[(t + 1) % threads];
+      Slot* set = &sets[t * live];
+      Rng rng(o.seed + 7919 * (t + 1));
+      uint64_t gen = 0;
+      auto fresh = [&](Slot& s) {
+        s.n = rp_size(rng);
+        s.tag = mix(o.seed + t, ++gen);
+        s.p = malloc(s.n);
+        if (!s.p) die("rptest: malloc(%zu) failed", s.n);
+        fill_block(s.p, s.n, s.tag);
+      };
+      RpParcel* spare = nullptr;
+      for (size_t i = 0; i < kParcels; ++i) {
+        RpParcel* p = &parcels[t * kParcels + i];
+        p->owner = t;
+        p->next = spare;
+        spare = p;
+      }
+      for (size_t i = 0; i < live; ++i) fresh(set[i]);
+      phases.worker_ready();
+
+      while (!stop.load(std::memory_order_relaxed)) {
+        me.remote += free_parcels(me, me.inbox.take_all());
+        if (!spare) spare = me.returned.take_all();
+        if (!spare) {
+          ++me.stalls;
+          std::this_thread::yield();
+          continue;
+        }
+        RpParcel* out = spare;
+        spare = out->next;
+        Slot batch[kRpBatch];
+        for (auto& s : batch) fresh(s);
+        // Retire kRpBatch of the older blocks: swap each victim with the last older one.
+        size_t older = live;
+        for (int k = 0; k < kRpBatch; ++k) {
+          size_t j = rng.below(older);
+          Slot victim = set[j];
+          set[j] = set[--older];
+          if (k < kRpPass) {
+            out->blocks[k] = victim;
+          } else {
+            me.sum += check_block(victim.p, victim.n, victim.tag, "rptest");
+            free(victim.p);
+          }
+        }
+        for (int k = 0; k < kRpBatch; ++k) set[older + k] = batch[k];
+        next.inbox.push(out);
+        me.ops += kRpBatch;
+      }
+
+      phases.worker_done();  // no thread posts any more: the inbox is final
+      free_parcels(me, me.inbox.take_all());
+      for (size_t i = 0; i < live; ++i) {
+        me.sum += check_block(set[i].p, set[i].n, set[i].tag, "rptest");
+        free(set[i].p);
+      }
+    });
+  }
+  Usage start = phases.start();
+  sleep_s(seconds);
+  stop.store(true, std::memory_order_relaxed);
+  Usage u = phases.finish(start);
+  for (auto& w : workers) w.join();
+
+  uint64_t ops = 0, remote = 0, sum = 0, stalls = 0;
+  for (unsigned t = 0; t < threads; ++t) {
+    ops += th[t].ops;
+    remote += th[t].remote;
+    sum += th[t].sum;
+    stalls += th[t].stalls;
+  }
+  res.timed(u, ops);
+  res.set_int("threads", threads);
+  res.set("remote_share", ops ? static_cast<double>(remote) / static_cast<double>(ops) : 0);
+  res.set_int("stalls", static_cast<long long>(stalls));
+  res.set_int("check", static_cast<long long>(sum & 0xffffffffff));
+}
+
 // ---- falseshare ------------------------------------------------------------------------
 //
 // Hoard's cache-scratch: the main thread allocates one small block per worker (neighbours
@@ -723,22 +1075,49 @@ void prodcons(const Options& o, Result& res) {
 // An allocator that gives a worker back the block just freed (or its cache-line
 // neighbour) makes workers on different cores write to one cache line.
 
+constexpr size_t kScratchSize = 8;
+
+struct alignas(64) ScratchOut {
+  uint64_t sum = 0;
+  uintptr_t line = 0;  // the cache line of the worker's first block
+};
+
+// Hoard's worker loop, shared with cachethrash: `iterations` times, allocate 8 B, write it
+// `repetitions` passes, check and free it.
+void scratch_worker(uint64_t iterations, uint64_t repetitions, ScratchOut& out, const char* where) {
+  uint64_t sum = 0;
+  for (uint64_t i = 0; i < iterations; ++i) {
+    auto* p = static_cast<uint8_t*>(malloc(kScratchSize));
+    if (!p) die("%s: malloc failed", where);
+    if (i == 0) out.line = reinterpret_cast<uintptr_t>(p) / 64;
+    volatile uint8_t* v = p;  // every write reaches memory, as in the original
+    uint8_t first[kScratchSize];
+    for (size_t k = 0; k < kScratchSize; ++k) first[k] = v[k];
+    for (uint64_t r = 0; r < repetitions; ++r)
+      for (size_t k = 0; k < kScratchSize; ++k) v[k] = static_cast<uint8_t>(v[k] + k + 1);
+    // Byte k went up by k+1 on every pass: anything else means another thread wrote
+    // into this block.
+    for (size_t k = 0; k < kScratchSize; ++k) {
+      if (v[k] != static_cast<uint8_t>(first[k] + repetitions * (k + 1)))
+        corrupted(where, p, kScratchSize, 0);
+      sum += v[k];
+    }
+    free(p);
+  }
+  out.sum = sum;
+}
+
 void falseshare(const Options& o, Result& res) {
   const unsigned threads = o.threads ? o.threads : 4;
   const uint64_t iterations = o.iterations ? o.iterations : 1000;
   const uint64_t repetitions = o.repetitions ? o.repetitions : 20000;
-  constexpr size_t kSize = 8;
   OsArray<uint8_t*> given(threads);
   for (unsigned t = 0; t < threads; ++t) {
-    given[t] = static_cast<uint8_t*>(malloc(kSize));
+    given[t] = static_cast<uint8_t*>(malloc(kScratchSize));
     if (!given[t]) die("falseshare: malloc failed");
-    memset(given[t], 0, kSize);
+    memset(given[t], 0, kScratchSize);
   }
-  struct alignas(64) Out {
-    uint64_t sum = 0;
-    uintptr_t line = 0;  // the cache line of the worker's first block
-  };
-  OsArray<Out> out(threads);
+  OsArray<ScratchOut> out(threads);
   std::vector<std::thread> workers;
   workers.reserve(threads);
 
@@ -746,26 +1125,7 @@ void falseshare(const Options& o, Result& res) {
   for (unsigned t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       free(given[t]);
-      uint64_t sum = 0;
-      for (uint64_t i = 0; i < iterations; ++i) {
-        auto* p = static_cast<uint8_t*>(malloc(kSize));
-        if (!p) die("falseshare: malloc failed");
-        if (i == 0) out[t].line = reinterpret_cast<uintptr_t>(p) / 64;
-        volatile uint8_t* v = p;  // every write reaches memory, as in the original
-        uint8_t first[kSize];
-        for (size_t k = 0; k < kSize; ++k) first[k] = v[k];
-        for (uint64_t r = 0; r < repetitions; ++r)
-          for (size_t k = 0; k < kSize; ++k) v[k] = static_cast<uint8_t>(v[k] + k + 1);
-        // Byte k went up by k+1 on every pass: anything else means another thread wrote
-        // into this block.
-        for (size_t k = 0; k < kSize; ++k) {
-          if (v[k] != static_cast<uint8_t>(first[k] + repetitions * (k + 1)))
-            corrupted("falseshare", p, kSize, 0);
-          sum += v[k];
-        }
-        free(p);
-      }
-      out[t].sum = sum;
+      scratch_worker(iterations, repetitions, out[t], "falseshare");
     });
   }
   for (auto& th : workers) th.join();
@@ -784,25 +1144,174 @@ void falseshare(const Options& o, Result& res) {
         hit = true;
     shared += hit;
   }
-  res.timed(u, iterations * repetitions * kSize * threads);
+  res.timed(u, iterations * repetitions * kScratchSize * threads);
   res.set_int("threads", threads);
   res.set_int("workers_on_shared_lines", shared);
   res.set_int("check", static_cast<long long>(sum));
 }
 
-// ---- large -----------------------------------------------------------------------------
+// ---- cachethrash -----------------------------------------------------------------------
+//
+// Hoard's cache-thrash: falseshare's workers without the main thread's blocks. Each worker
+// repeatedly allocates 8 B, writes it many times and frees it, all thread-local. An
+// allocator that carves neighbouring blocks of one cache line out for different threads
+// (one shared free list or arena for all of them) makes the cores fight over that line;
+// `workers_on_shared_lines` counts the workers whose first block shares a line with
+// another worker's.
 
-void large(const Options& o, Result& res) {
-  const uint64_t ops = o.ops ? o.ops : 2000;
-  const size_t live = o.live ? o.live : 4;
+void cachethrash(const Options& o, Result& res) {
+  const unsigned threads = o.threads ? o.threads : 4;
+  const uint64_t iterations = o.iterations ? o.iterations : 5000;
+  const uint64_t repetitions = o.repetitions ? o.repetitions : 20000;
+  OsArray<ScratchOut> out(threads);
+  std::vector<std::thread> workers;
+  workers.reserve(threads);
+
+  Usage start = usage_now();
+  for (unsigned t = 0; t < threads; ++t)
+    workers.emplace_back(
+        [&, t] { scratch_worker(iterations, repetitions, out[t], "cachethrash"); });
+  for (auto& th : workers) th.join();
+  Usage u = usage_since(start);
+
+  uint64_t sum = 0;
+  long shared = 0;
+  for (unsigned t = 0; t < threads; ++t) {
+    sum += out[t].sum;
+    bool hit = false;
+    for (unsigned s = 0; s < threads; ++s)
+      if (s != t && out[s].line == out[t].line) hit = true;
+    shared += hit;
+  }
+  res.timed(u, iterations * repetitions * kScratchSize * threads);
+  res.set_int("threads", threads);
+  res.set_int("workers_on_shared_lines", shared);
+  res.set_int("check", static_cast<long long>(sum));
+}
+
+// ---- glibc-simple ----------------------------------------------------------------------
+//
+// The shape of glibc's bench-malloc-simple: one thread allocates N blocks of one size,
+// then frees them in the order it allocated them, round after round, for each N of 25,
+// 100, 400 and 1600 and each size of 16, 64, 256 and 1024 B: the same number of pairs
+// for each of the 16. All blocks of a round are of one size class and allocated back to
+// back, so it measures the fast paths when a run of allocations (then of frees) hits the
+// same free list, and what growing and emptying that list costs. Each block is written
+// whole and checked, as everywhere here.
+
+void glibc_simple(const Options& o, Result& res) {
+  const uint64_t ops = o.ops ? o.ops : 40'000'000;
+  static constexpr size_t kCounts[] = {25, 100, 400, 1600};
+  static constexpr size_t kSizes[] = {16, 64, 256, 1024};
+  constexpr uint64_t kCombos = std::size(kCounts) * std::size(kSizes);
+  OsArray<Slot> blocks(kCounts[std::size(kCounts) - 1]);
+  uint64_t gen = 0, sum = 0, done = 0;
+
+  Usage start = usage_now();
+  for (size_t count : kCounts) {
+    for (size_t size : kSizes) {
+      for (uint64_t r = 0, rounds = ops / kCombos / count; r < rounds; ++r) {
+        for (size_t i = 0; i < count; ++i) {
+          Slot& s = blocks[i];
+          s.n = size;
+          s.tag = mix(o.seed, ++gen);
+          s.p = malloc(size);
+          if (!s.p) die("glibc-simple: malloc(%zu) failed", size);
+          fill_block(s.p, s.n, s.tag);
+        }
+        for (size_t i = 0; i < count; ++i) {
+          sum += check_block(blocks[i].p, blocks[i].n, blocks[i].tag, "glibc-simple");
+          free(blocks[i].p);
+        }
+        done += count;
+      }
+    }
+  }
+  Usage u = usage_since(start);
+  res.timed(u, done);
+  res.set("ns_per_pair", done ? u.wall * 1e9 / static_cast<double>(done) : 0);
+  res.set_int("check", static_cast<long long>(sum & 0xffffffffff));
+}
+
+// ---- glibc-thread ----------------------------------------------------------------------
+//
+// The shape of glibc's bench-malloc-thread: each of T threads replaces random blocks of
+// its own working set of 1024 (free one, allocate one of a random size, log-uniform 8 B-
+// 4 KiB, and write it), a fixed number of times. Nothing crosses threads: it measures
+// whether the thread-local paths scale, or threads meet on shared state (a lock, an
+// arena, a shared counter). Fixed work, compared by time; with more threads than cores
+// the time is the total work over the cores the machine gives.
+
+void glibc_thread(const Options& o, Result& res) {
+  const unsigned threads = o.threads ? o.threads : 4;
+  const uint64_t ops = o.ops ? o.ops : 10'000'000;  // per thread
+  const size_t live = o.live ? o.live : 1024;
+  struct alignas(64) Out {
+    uint64_t sum = 0;
+  };
+  OsArray<Out> out(threads);
+  OsArray<Slot> sets(threads * live);
+  Phases phases(threads);
+  std::vector<std::thread> workers;
+  workers.reserve(threads);
+  for (unsigned t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      Slot* set = &sets[t * live];
+      Rng rng(o.seed + 7919 * (t + 1));
+      uint64_t gen = 0, sum = 0;
+      auto fresh = [&](Slot& s) {
+        s.n = rng.log_range(8, 4096);
+        s.tag = mix(o.seed + t, ++gen);
+        s.p = malloc(s.n);
+        if (!s.p) die("glibc-thread: malloc(%zu) failed", s.n);
+        fill_block(s.p, s.n, s.tag);
+      };
+      for (size_t i = 0; i < live; ++i) fresh(set[i]);
+      phases.worker_ready();
+      for (uint64_t i = 0; i < ops; ++i) {
+        Slot& s = set[rng.below(live)];
+        sum += check_block(s.p, s.n, s.tag, "glibc-thread");
+        free(s.p);
+        fresh(s);
+      }
+      phases.worker_done();
+      for (size_t i = 0; i < live; ++i) {
+        sum += check_block(set[i].p, set[i].n, set[i].tag, "glibc-thread");
+        free(set[i].p);
+      }
+      out[t].sum = sum;
+    });
+  }
+  Usage start = phases.start();
+  Usage u = phases.finish(start);
+  for (auto& w : workers) w.join();
+
+  uint64_t sum = 0;
+  for (unsigned t = 0; t < threads; ++t) sum += out[t].sum;
+  res.timed(u, ops * threads);
+  res.set_int("threads", threads);
+  res.set_int("check", static_cast<long long>(sum & 0xffffffffff));
+}
+
+// ---- large, malloc-large ---------------------------------------------------------------
+//
+// A few live big blocks, one replaced at random per operation; every page of a new block
+// is written and checked before it is freed. The live set is built before the clock
+// starts. Faults are counted inside the timed region: an allocator that keeps freed big
+// blocks (or their pages) for the next one saves the mapping, the faults and the zeroing.
+
+void replace_big_blocks(const Options& o, Result& res, const char* where, size_t (*size)(Rng&),
+                        uint64_t default_ops, size_t default_live) {
+  const uint64_t ops = o.ops ? o.ops : default_ops;
+  const size_t live = o.live ? o.live : default_live;
   Rng rng(o.seed);
   OsArray<Slot> slots(live);
   uint64_t gen = 0, sum = 0, bytes = 0;
   auto fresh = [&](Slot& s) {
-    s.n = rng.log_range(256 << 10, 4 << 20);
+    s.n = size(rng);
     s.tag = mix(o.seed, ++gen);
     s.p = malloc(s.n);
-    if (!s.p) die("large: malloc(%zu) failed", s.n);
+    if (!s.p) die("%s: malloc(%zu) failed", where, s.n);
     fill_pages(s.p, s.n, s.tag);
     bytes += s.n;
   };
@@ -811,19 +1320,87 @@ void large(const Options& o, Result& res) {
   Usage start = usage_now();
   for (uint64_t i = 0; i < ops; ++i) {
     Slot& s = slots[rng.below(live)];
-    sum += check_pages(s.p, s.n, s.tag, "large");
+    sum += check_pages(s.p, s.n, s.tag, where);
     free(s.p);
     fresh(s);
   }
   Usage u = usage_since(start);
 
   for (size_t i = 0; i < live; ++i) {
-    sum += check_pages(slots[i].p, slots[i].n, slots[i].tag, "large");
+    sum += check_pages(slots[i].p, slots[i].n, slots[i].tag, where);
     free(slots[i].p);
   }
   res.timed(u, ops);
   res.set("faults_per_op", static_cast<double>(u.minflt + u.majflt) / static_cast<double>(ops));
   res.set_int("mib_allocated", static_cast<long long>(bytes >> 20));
+  res.set_int("check", static_cast<long long>(sum & 0xffffffffff));
+}
+
+// large: 4 live blocks of 256 KiB-4 MiB, log-uniform: around the mmap thresholds.
+void large(const Options& o, Result& res) {
+  replace_big_blocks(
+      o, res, "large", [](Rng& rng) { return rng.log_range(256 << 10, 4 << 20); }, 2000, 4);
+}
+
+// malloc-large, the shape of mimalloc-bench's: 20 live blocks of 5-25 MiB, uniform: all of
+// them far above any size class, each a mapping of its own unless the allocator keeps
+// them. Unlike mlarge (bench/bigcache) the blocks come from malloc, not calloc, so an
+// allocator that reuses one need not zero it.
+void malloc_large(const Options& o, Result& res) {
+  replace_big_blocks(
+      o, res, "malloc-large", [](Rng& rng) { return rng.range(5 << 20, 25 << 20); }, 1000, 20);
+}
+
+// ---- mleak -----------------------------------------------------------------------------
+//
+// The shape of mimalloc-bench's mleak: churn (1024 live blocks of the common size mix,
+// one replaced at random per operation, written and checked) that leaks every 128th block
+// it retires: never freed, so memory grows slowly for the whole run. The leaked
+// blocks stay scattered over the pages the churn reuses, so the RSS beyond the leaked
+// bytes is what the allocator cannot reuse or give back around them. They are checked at
+// the end (nothing may have been handed out over them), never freed.
+
+void mleak(const Options& o, Result& res) {
+  const uint64_t ops = o.ops ? o.ops : 40'000'000;
+  const size_t live = o.live ? o.live : 1024;
+  constexpr uint64_t kLeakEvery = 128;
+  Rng rng(o.seed);
+  OsArray<Slot> slots(live);
+  OsArray<Slot> leaked(ops / kLeakEvery);
+  size_t nleaked = 0;
+  uint64_t gen = 0, sum = 0, leaked_bytes = 0;
+  auto fresh = [&](Slot& s) {
+    s.n = mixed_size(rng);
+    s.tag = mix(o.seed, ++gen);
+    s.p = malloc(s.n);
+    if (!s.p) die("mleak: malloc(%zu) failed", s.n);
+    fill_block(s.p, s.n, s.tag);
+  };
+  for (size_t i = 0; i < live; ++i) fresh(slots[i]);
+
+  Usage start = usage_now();
+  for (uint64_t i = 0; i < ops; ++i) {
+    Slot& s = slots[rng.below(live)];
+    sum += check_block(s.p, s.n, s.tag, "mleak");
+    if (i % kLeakEvery == kLeakEvery - 1) {
+      leaked[nleaked++] = s;
+      leaked_bytes += s.n;
+    } else {
+      free(s.p);
+    }
+    fresh(s);
+  }
+  Usage u = usage_since(start);
+
+  for (size_t i = 0; i < live; ++i) {
+    sum += check_block(slots[i].p, slots[i].n, slots[i].tag, "mleak");
+    free(slots[i].p);
+  }
+  for (size_t i = 0; i < nleaked; ++i)
+    sum += check_block(leaked[i].p, leaked[i].n, leaked[i].tag, "mleak (leaked)");
+  res.timed(u, ops);
+  res.set_int("leaked_blocks", static_cast<long long>(nleaked));
+  res.set("leaked_mib", static_cast<double>(leaked_bytes) / (1 << 20));
   res.set_int("check", static_cast<long long>(sum & 0xffffffffff));
 }
 
@@ -1033,27 +1610,45 @@ struct Workload {
   void (*run)(const Options&, Result&);
 };
 constexpr Workload kWorkloads[] = {
-    {"churn", churn}, {"pairs", pairs}, {"larson", larson}, {"prodcons", prodcons}, {"falseshare", falseshare},
-    {"large", large}, {"peak", peak},     {"vm2m", vm2m},         {"mlarge", mlarge}};
+    {"churn", churn},
+    {"pairs", pairs},
+    {"larson", larson},
+    {"prodcons", prodcons},
+    {"xmalloc", xmalloc},
+    {"rptest", rptest},
+    {"falseshare", falseshare},
+    {"cachethrash", cachethrash},
+    {"glibc-simple", glibc_simple},
+    {"glibc-thread", glibc_thread},
+    {"large", large},
+    {"malloc-large", malloc_large},
+    {"mleak", mleak},
+    {"peak", peak},
+    {"vm2m", vm2m},
+    {"mlarge", mlarge},
+};
 
 [[noreturn]] void usage() {
   fprintf(stderr,
           "usage: alloc_bench WORKLOAD [options]\n"
-          "workloads: churn pairs larson prodcons falseshare large peak (bench/alloc)\n"
+          "workloads: churn pairs larson prodcons xmalloc rptest falseshare cachethrash\n"
+          "           glibc-simple glibc-thread large malloc-large mleak peak (bench/alloc)\n"
           "           vm2m mlarge (bench/bigcache)\n"
           "options (0 or absent = the workload's default):\n"
-          "  --ops N          churn, large, mlarge: operations; vm2m: rounds\n"
-          "  --seconds S      larson, prodcons: duration\n"
-          "  --threads N      larson: lanes; prodcons: producers (= consumers);"
-          " falseshare: workers\n"
-          "  --live N         live blocks (larson: per lane)\n"
+          "  --ops N          churn, pairs, glibc-simple, large, malloc-large, mleak, mlarge:\n"
+          "                   operations; glibc-thread: operations per thread; vm2m: rounds\n"
+          "  --seconds S      larson, prodcons, xmalloc, rptest: duration\n"
+          "  --threads N      larson: lanes; prodcons: producers (= consumers); xmalloc,\n"
+          "                   rptest, glibc-thread: threads; falseshare, cachethrash: workers\n"
+          "  --live N         live blocks (larson: per lane; rptest, glibc-thread: per thread)\n"
           "  --round-ops N    larson: operations before a thread hands over its array\n"
-          "  --iterations N   falseshare: allocations per worker\n"
-          "  --repetitions N  falseshare: write passes over each block\n"
+          "  --iterations N   falseshare, cachethrash: allocations per worker\n"
+          "  --repetitions N  falseshare, cachethrash: write passes over each block\n"
           "  --size-mb N      peak: megabytes allocated\n"
           "  --idle-ms N      peak: light activity after the release\n"
           "  --seed N         random seed (default 42)\n"
-          "  --null 1         pairs: the loop alone, without calling the allocator\n");
+          "  --null 1         pairs: the loop alone, without calling the allocator\n"
+          "  --sized 1        larson: operator new and sized operator delete(p, n)\n");
   exit(2);
 }
 
@@ -1089,6 +1684,8 @@ Options parse(int argc, char** argv) {
       o.seed = u;
     else if (!strcmp(k, "--null"))
       o.null_alloc = u != 0;
+    else if (!strcmp(k, "--sized"))
+      o.sized = u != 0;
     else
       usage();
   }
