@@ -19,7 +19,7 @@ extern char** environ;
 
 namespace hak {
 
-Config g_config = {false, size_t{2} << 20, 50'000'000, 4096};
+Config g_config = {false, kMediumMax, 50'000'000, 4096};
 uintptr_t g_secret;
 std::atomic<int> g_init_state{0};
 Page g_empty_page;
@@ -76,14 +76,11 @@ void read_config() {
   }
   if (const char* v = getenv("HAKMEM_THRESHOLD")) {
     size_t t = 0;
-    bool ok = parse_size(v, &t);
-    for (unsigned s = 0; ok && s < kThresholdSteps; ++s)
-      if (t == kMinThreshold << s) {
-        g_config.threshold = t;
-        ok = false, t = 0;
-      }
-    if (t != 0 || ok)
-      message("HAKMEM_THRESHOLD=%s is not one of 64K 128K 256K 512K 1M 2M; using 2M", v);
+    bool ok = parse_size(v, &t) && t >= kMinThreshold && t <= kMediumMax && (t & (t - 1)) == 0;
+    if (ok)
+      g_config.threshold = t;
+    else
+      message("HAKMEM_THRESHOLD=%s is not one of 64K 128K 256K 512K 1M 2M 4M 8M; using 8M", v);
   }
   if (const char* v = getenv("HAKMEM_MODE")) {
     if (strcmp(v, "off") == 0)

@@ -51,14 +51,17 @@ constexpr size_t kSegmapSize = size_t{1} << (kAddressBits - kSegmentShift);
 
 constexpr size_t kSmallMax = 1024;              // served by Heap::direct
 constexpr size_t kMediumFast = 64 * 1024;       // served inline by Heap::first
-constexpr size_t kMediumMax = size_t{2} << 20;  // largest size class (2 MiB)
+// The largest size class: a quarter of a segment. Blocks up to it (and up to their site's
+// mmap threshold) live in one-block pages, so the slices a freed one gives back serve the
+// next block of any size, still resident, as mimalloc's large pages do.
+constexpr size_t kMediumMax = size_t{8} << 20;
 constexpr size_t kMaxAlloc = PTRDIFF_MAX - 2 * kSegmentSize;
 constexpr size_t kMinThreshold = 64 * 1024;
-constexpr unsigned kThresholdSteps = 6;  // 64 KiB << step, step 0..5
+constexpr unsigned kThresholdSteps = 8;  // 64 KiB << step, step 0..7 (up to kMediumMax)
 
-// ---- Size classes: 8, then 16-byte steps to 128, then 4 per power of two to 2 MiB ----
+// ---- Size classes: 8, then 16-byte steps to 128, then 4 per power of two to 8 MiB ----
 
-constexpr unsigned kClasses = 65;
+constexpr unsigned kClasses = 73;
 
 constexpr HAK_INLINE unsigned size_class(size_t n) {
   if (n <= 8) return 0;
@@ -80,6 +83,7 @@ constexpr size_t class_size(unsigned c) {
 // with its block, and the slices it frees serve the next page of any size, resident).
 // (+4: the block's site id and, secure, its live bit.)
 constexpr size_t class_slices(unsigned c) {
+  static_assert(kMediumMax + kSliceSize <= (kSlices / 2) * kSliceSize, "big pages fit twice");
   size_t bs = class_size(c);
   if (bs <= kSmallMax) return 1;
   size_t blocks = bs <= 64 * 1024 ? 8 : 1;

@@ -280,7 +280,11 @@ void free_local(Heap* h, Page* pg, Block* b) {
   Segment* s = segment_of(reinterpret_cast<uintptr_t>(b));
   if (s->cookie != (reinterpret_cast<uintptr_t>(s) ^ g_secret) || s->kind != kKindSegment)
     fatal("free(): heap corruption: segment header at %p is damaged", s);
-  (void)pg;
+  // No page in use there: the block's page went back when its last block was freed (a
+  // double free), or the pointer was never one.
+  if (pg->owner.load(std::memory_order_relaxed) == 0)
+    fatal("free(): invalid pointer %p (not a block in use: freed already, or never handed out)",
+          b);
   fatal("free(): invalid pointer %p (not a block hakmem handed out)", b);
 }
 

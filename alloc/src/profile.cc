@@ -1,6 +1,6 @@
 // HAKMEM_PROFILE: the tuner's arm statistics, kept across runs of a program.
 //
-//   hakmem-profile 1
+//   hakmem-profile 2
 //   site <length>:<name> <committed arm> <epochs> <reference cost>
 //   arm <arm> <trials> <mean reward>
 //   ...
@@ -8,7 +8,9 @@
 // Saving takes an exclusive flock on PATH.lock, reads what is there now (another process
 // may have saved since we loaded), adds this run's trials to it, writes PATH.tmp.PID and
 // renames it over PATH. A file that does not parse is reported once, set aside as
-// PATH.corrupt.PID, and ignored: the run starts from scratch, never crashes.
+// PATH.corrupt.PID, and ignored: the run starts from scratch, never crashes. Version 2 has
+// eight threshold steps (64 arms); a version-1 profile (six steps) is set aside the same
+// way, as its arm numbers mean other policies.
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -94,7 +96,10 @@ char* read_file(int fd, size_t* len) {
   return buf;
 }
 
-// Parses a profile; false (and nothing kept) if it is not a complete version-1 profile.
+constexpr char kHeader[] = "hakmem-profile 2";
+constexpr size_t kHeaderLen = sizeof kHeader - 1;
+
+// Parses a profile; false (and nothing kept) if it is not a complete version-2 profile.
 bool parse(const char* buf, size_t len, Table* t) {
   const char* p = buf;
   const char* end = buf + len;
@@ -103,7 +108,7 @@ bool parse(const char* buf, size_t len, Table* t) {
     return e ? e : nullptr;
   };
   const char* e = line_end(p);
-  if (!e || strncmp(p, "hakmem-profile 1", 16) != 0 || e != p + 16) return false;
+  if (!e || strncmp(p, kHeader, kHeaderLen) != 0 || e != p + kHeaderLen) return false;
   p = e + 1;
   ProfileSite* cur = nullptr;
   while (p < end) {
@@ -134,7 +139,8 @@ bool parse(const char* buf, size_t len, Table* t) {
   return true;
 }
 
-bool load_into(const char* path, Table* t, bool* corrupt) {
+// *older: the file is a profile of an earlier version (its header says so).
+bool load_into(const char* path, Table* t, bool* corrupt, bool* older = nullptr) {
   *corrupt = false;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno == ENOENT;  // no profile yet: fine
@@ -142,6 +148,7 @@ bool load_into(const char* path, Table* t, bool* corrupt) {
   char* buf = read_file(fd, &len);
   close(fd);
   bool ok = buf && parse(buf, len, t);
+  if (older) *older = buf && len >= 17 && memcmp(buf, "hakmem-profile 1\n", 17) == 0;
   if (buf) munmap(buf, len + 1);
   if (!ok) {
     *corrupt = true;
@@ -167,9 +174,15 @@ void profile_load() {
   }
   if (!table_init(&g_loaded)) return;
   g_path = path;
-  bool corrupt;
-  if (!load_into(path, &g_loaded, &corrupt) && corrupt)
-    message("HAKMEM_PROFILE=%s is not a hakmem profile (version 1) or is damaged: ignored", path);
+  bool corrupt, older;
+  if (!load_into(path, &g_loaded, &corrupt, &older) && corrupt) {
+    if (older)
+      message("HAKMEM_PROFILE=%s is a profile of an older hakmem (version 1: other policies): "
+              "ignored, and set aside when this run saves its own",
+              path);
+    else
+      message("HAKMEM_PROFILE=%s is not a hakmem profile (version 2) or is damaged: ignored", path);
+  }
 }
 
 void profile_save() {
@@ -221,7 +234,8 @@ void profile_save() {
     bool ok = fd >= 0;
     char line[512];
     auto put = [&](const char* s, size_t len) { ok = ok && os_write_all(fd, s, len); };
-    put("hakmem-profile 1\n", 17);
+    put(kHeader, kHeaderLen);
+    put("\n", 1);
     for (size_t i = 0; i < now.count && ok; ++i) {
       const ProfileSite& ps = now.sites[i];
       size_t len = strlen(ps.name);

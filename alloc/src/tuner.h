@@ -19,7 +19,7 @@
 
 namespace hak {
 
-constexpr unsigned kSteps = 6;
+constexpr unsigned kSteps = 8;  // = kThresholdSteps
 constexpr unsigned kArms = kSteps * 8;
 
 struct Policy {
@@ -39,10 +39,10 @@ inline Policy policy_of_arm(unsigned a) {
 }
 inline size_t threshold_of(Policy p) { return size_t{64 * 1024} << p.step; }
 
-// The policy of sites nobody tuned (and of every site in baseline mode).
-// 2 MiB, and above it the site's freed blocks cached for reuse: what the scenario benchmark
-// measured best among the fixed policies (docs/TUNING.md); the tuner moves from here.
-constexpr Policy kDefaultPolicy = {5, 1, 0, 0};
+// The policy of sites nobody tuned (and of every site in baseline mode): 8 MiB (blocks up
+// to it share the segments' freed slices), and above it the site's freed blocks cached for
+// reuse (docs/TUNING.md says what was measured); the tuner moves from here.
+constexpr Policy kDefaultPolicy = {7, 1, 0, 0};
 
 struct TunerSettings {
   double c = 2.0;                  // UCB1 exploration constant

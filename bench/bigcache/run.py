@@ -82,7 +82,7 @@ COMPARE_ALLOCATORS = list(HAKMEM_VARIANTS) + PEERS
 REF = 'mimalloc'
 
 # The policy steps (alloc/src/tuner.h): mmap threshold 64 KiB << step.
-THRESHOLDS = ['64K', '128K', '256K', '512K', '1M', '2M']
+THRESHOLDS = ['64K', '128K', '256K', '512K', '1M', '2M', '4M', '8M']
 
 
 class Target:
@@ -563,7 +563,7 @@ def tune(ctx, workload):
         f'epochs spent on the committed arm (the rest explored), and switches in this run.',
         '', conv,
         f'Fixed arms (HAKMEM_MODE=baseline, HAKMEM_THRESHOLD and HAKMEM_POLICY; arm numbers '
-        f'as in alloc/src/tuner.h): the 12 arms thresholds × BigCache with thp and prefault '
+        f'as in alloc/src/tuner.h): the {len(base_arms)} arms thresholds × BigCache with thp and prefault '
         f'off, and evolving (continuing the profile), {arm_runs} runs each, interleaved; '
         f'medians. × best is to the best of these ({fmt_s(best_time_a)} s).', '',
         arms_table(workload, cells_a, allocs_a, best_time_a),

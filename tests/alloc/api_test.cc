@@ -134,9 +134,10 @@ TEST(Api, EveryPowerOfTwoAlignment) {
   }
 }
 
-TEST(Api, ThresholdIsOneOfSixSteps) {
+TEST(Api, ThresholdIsOneOfEightSteps) {
   size_t old = hak_mmap_threshold();
-  for (size_t t = 64 * 1024; t <= 2 * 1024 * 1024; t *= 2) {
+  EXPECT_EQ(old, size_t{8} << 20);  // the default: blocks up to 8 MiB live in segments
+  for (size_t t = 64 * 1024; t <= 8 * 1024 * 1024; t *= 2) {
     EXPECT_EQ(hak_set_mmap_threshold(t), 0);
     EXPECT_EQ(hak_mmap_threshold(), t);
     // Just above the threshold is a large block, just below is not: both work.
@@ -151,6 +152,7 @@ TEST(Api, ThresholdIsOneOfSixSteps) {
   errno = 0;
   EXPECT_EQ(hak_set_mmap_threshold(100000), -1);
   EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(hak_set_mmap_threshold(size_t{16} << 20), -1);
   EXPECT_EQ(hak_set_mmap_threshold(old), 0);
 }
 
@@ -159,8 +161,8 @@ TEST(Api, LargeBlocksAreCachedAndReturned) {
   hak_collect();
   hak_os_stats(&before);
   for (int i = 0; i < 50; ++i) {
-    void* p = hak_malloc(8u << 20);
-    memset(p, i, 8u << 20);
+    void* p = hak_malloc(16u << 20);  // above every threshold: a large block
+    memset(p, i, 16u << 20);
     hak_free(p);
   }
   hak_collect();  // gives cached blocks back

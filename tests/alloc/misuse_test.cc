@@ -91,7 +91,7 @@ TEST_F(Misuse, DoubleFreeMedium) {
 }
 
 TEST_F(Misuse, DoubleFreeLarge) {
-  void* p = hak_malloc(8u << 20);
+  void* p = hak_malloc(16u << 20);  // above every threshold: a large block
   EXPECT_DEATH(
       {
         hak_free(p);
@@ -136,7 +136,7 @@ TEST_F(Misuse, FreeOfAnInteriorPointer) {
 #endif
 
 TEST_F(Misuse, FreeOfAnInteriorPointerOfALargeBlock) {
-  char* big = static_cast<char*>(hak_malloc(4u << 20));
+  char* big = static_cast<char*>(hak_malloc(16u << 20));
   EXPECT_DEATH(hak_free(big + 4096), "invalid pointer " + hex(big + 4096));
   hak_free(big);
 }

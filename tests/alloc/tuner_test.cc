@@ -13,6 +13,8 @@ TEST(Bandit, ArmsAndPoliciesRoundTrip) {
   for (unsigned a = 0; a < kArms; ++a) EXPECT_EQ(arm_of(policy_of_arm(a)), a);
   EXPECT_EQ(threshold_of(Policy{0, 0, 0, 0}), 64u * 1024);
   EXPECT_EQ(threshold_of(Policy{5, 0, 0, 0}), 2u * 1024 * 1024);
+  EXPECT_EQ(threshold_of(Policy{kSteps - 1, 0, 0, 0}), 8u * 1024 * 1024);
+  EXPECT_EQ(threshold_of(kDefaultPolicy), 8u * 1024 * 1024);
   unsigned out[6];
   unsigned n = Bandit::neighbours(arm_of(Policy{0, 0, 0, 0}), true, out);
   EXPECT_EQ(n, 5u);  // itself, step+1, and three flags flipped (no step-1 at the bottom)
@@ -130,7 +132,7 @@ struct Fixed {
   TunerSettings s;
   Bandit b;
   unsigned start = arm_of(kDefaultPolicy);
-  unsigned other = arm_of(Policy{4, 1, 0, 0});
+  unsigned other = arm_of(Policy{static_cast<uint8_t>(kDefaultPolicy.step - 1), 1, 0, 0});
   explicit Fixed(double better) : rewards_better(better) {
     s.cooldown = 5;
     b.reset(start, 3);

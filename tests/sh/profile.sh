@@ -20,7 +20,7 @@ HAKMEM_PROFILE=$P HAKMEM_REPORT=$work/r1.json "$prog" tune 400
 HAKMEM_PROFILE=$P HAKMEM_REPORT=$work/r2.json "$prog" tune 400
 read -r e1 l1 f1 <<<"$(tuner $work/r1.json)"
 read -r e2 l2 f2 <<<"$(tuner $work/r2.json)"
-if [ "$(head -1 "$P")" = "hakmem-profile 1" ] && grep -q '^site [0-9]*:' "$P" && grep -q '^arm ' "$P" &&
+if [ "$(head -1 "$P")" = "hakmem-profile 2" ] && grep -q '^site [0-9]*:' "$P" && grep -q '^arm ' "$P" &&
    [ "$f1" = false ] && [ "$f2" = true ] && [ "$l2" = "$e1" ] && [ "$e2" -gt "$e1" ]; then
   ok "profile round trip"
 else
@@ -36,13 +36,20 @@ for i in 1 2 3 4; do read -r e l f <<<"$(tuner $work/c$i.json)"; want=$((want + 
 got=$(awk '/^site / {s += $4} END {print s}' "$Q")
 [ "$got" = "$want" ] && ok "concurrent saves merge ($got epochs)" || bad "concurrent saves" "file has $got epochs, runs made $want"
 
-# A damaged, truncated or other-version file: reported once, set aside, a fresh one saved.
+# A damaged, truncated or unknown-version file: reported once, set aside, a fresh one saved;
+# a complete profile of the older version 1 (six threshold steps) likewise, said as such.
 i=0
-for content in "garbage\n" "hakmem-profile 2\nsite 3:abc 4 1 1\n" "hakmem-profile 1\nsite 3:abc 4 1 1\narm 4 1 0.5"; do
+for content in "garbage\n" "hakmem-profile 3\nsite 3:abc 4 1 1\n" \
+               "hakmem-profile 2\nsite 3:abc 4 1 1\narm 4 1 0.5" \
+               "hakmem-profile 1\nsite 3:abc 4 1 1\narm 4 1 0.5\n"; do
   i=$((i + 1)); D="$work/damaged$i"; printf "$content" > "$D"
   err=$(HAKMEM_PROFILE=$D "$prog" tune 100 2>&1)
-  n=$(echo "$err" | grep -c "is not a hakmem profile (version 1) or is damaged: ignored")
-  if [ "$n" = 1 ] && ls "$D".corrupt.* >/dev/null 2>&1 && [ "$(head -1 "$D")" = "hakmem-profile 1" ]; then
+  if [ $i = 4 ]; then
+    n=$(echo "$err" | grep -c "is a profile of an older hakmem (version 1: other policies): ignored")
+  else
+    n=$(echo "$err" | grep -c "is not a hakmem profile (version 2) or is damaged: ignored")
+  fi
+  if [ "$n" = 1 ] && ls "$D".corrupt.* >/dev/null 2>&1 && [ "$(head -1 "$D")" = "hakmem-profile 2" ]; then
     ok "damaged profile $i set aside"
   else
     bad "damaged profile $i" "messages=$n; $err"

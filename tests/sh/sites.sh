@@ -13,6 +13,15 @@ out=$(HAKMEM_MODE=baseline HAKMEM_THRESHOLD=1M "$prog" wrapper)
 out=$(HAKMEM_MODE=baseline HAKMEM_THRESHOLD=1M HAKMEM_SITE_DEPTH=3 "$prog" wrapper)
 [ "$out" = "sites of 10: 1, of 20: 1, of 30: 0" ] && ok "depth 3: the two callers are told apart" || bad "depth 3" "$out"
 
+# A bad threshold is named, whatever is wrong with it; the default is used.
+for v in abc -1 99999999999999999999 " 1M" 3M 16M; do
+  err=$(HAKMEM_THRESHOLD="$v" "$prog" off 2>&1 >/dev/null)
+  case "$err" in *"HAKMEM_THRESHOLD=$v is not one of 64K 128K 256K 512K 1M 2M 4M 8M; using 8M"*)
+    ok "HAKMEM_THRESHOLD='$v' is named" ;; *) bad "HAKMEM_THRESHOLD='$v'" "$err" ;; esac
+done
+err=$(HAKMEM_THRESHOLD=4M "$prog" off 2>&1 >/dev/null)
+[ -z "$err" ] && ok "HAKMEM_THRESHOLD=4M is taken" || bad "HAKMEM_THRESHOLD=4M" "$err"
+
 out=$(HAKMEM_MODE=off "$prog" off)
 [ "$out" = "mode off, recorded 0, latency samples 0, live counted" ] && ok "off records nothing" || bad "off" "$out"
 out=$("$prog" off)

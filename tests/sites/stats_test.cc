@@ -24,18 +24,19 @@ TEST(SiteStats, ExactCountsForAKnownSequence) {
   std::vector<void*> small, medium, large;
   for (int i = 0; i < 100; ++i) small.push_back(hak_alloc_at(100, site));     // class 112
   for (int i = 0; i < 10; ++i) medium.push_back(hak_alloc_at(5000, site));    // class 5120
-  for (int i = 0; i < 3; ++i) large.push_back(hak_alloc_at(3u << 20, site));  // large: 3 MiB
+  // Large: 12 MiB, above every mmap threshold.
+  for (int i = 0; i < 3; ++i) large.push_back(hak_alloc_at(12u << 20, site));
   hak_site_stats_t s = stats(site);
   EXPECT_STREQ(s.name, "test.exact");
   EXPECT_FALSE(s.implicit);
   EXPECT_FALSE(s.estimated);
   EXPECT_EQ(s.allocs, 113u);
   EXPECT_EQ(s.frees, 0u);
-  EXPECT_EQ(s.bytes, 100u * 100 + 10u * 5000 + 3u * (3u << 20));
-  EXPECT_EQ(s.live_bytes, int64_t{100 * 112 + 10 * 5120} + 3 * (int64_t{3} << 20));
+  EXPECT_EQ(s.bytes, 100u * 100 + 10u * 5000 + 3u * (12u << 20));
+  EXPECT_EQ(s.live_bytes, int64_t{100 * 112 + 10 * 5120} + 3 * (int64_t{12} << 20));
   EXPECT_EQ(s.size_hist[7], 100u);  // 64 <= 100 < 128
   EXPECT_EQ(s.size_hist[13], 10u);  // 4096 <= 5000 < 8192
-  EXPECT_EQ(s.size_hist[22], 3u);   // 2 MiB <= 3 MiB < 4 MiB
+  EXPECT_EQ(s.size_hist[24], 3u);   // 8 MiB <= 12 MiB < 16 MiB
   EXPECT_EQ(s.large_allocs, 3u);
   int64_t peak = s.live_bytes;
 
@@ -145,7 +146,7 @@ __attribute__((noinline)) void* plain_site_large(size_t n) {
 // A plain large block is counted exactly (its site is in its header) and is also sampled
 // (for its lifetime): its free must not count again as an estimate.
 TEST(SiteStats, SampledLargeBlocksAreCountedOnce) {
-  for (int i = 0; i < 100; ++i) hak_free(plain_site_large(3u << 20));
+  for (int i = 0; i < 100; ++i) hak_free(plain_site_large(12u << 20));
   hak_site_t best = 0;
   for (hak_site_t s = 1; s < hak_site_count(); ++s) {
     hak_site_stats_t st;
