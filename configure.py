@@ -116,6 +116,9 @@ DEPS = [
     Dep('redis', ['redis-server', 'redis-tools'],
         lambda: have_prog('redis-server', 'redis-benchmark', 'redis-cli'), False,
         'the redis LD_PRELOAD test'),
+    Dep('CPython test suite', ['libpython3.11-testsuite'],
+        lambda: have_file('/usr/lib/python3.11/test/test_json/__init__.py'), False,
+        'bench/programs python'),
     Dep('LuaJIT', ['luajit'], lambda: shutil.which('luajit'), False, 'the LuaJIT peer'),
     Dep('lua-cjson', ['lua-cjson'],
         lambda: have_file('/usr/lib/x86_64-linux-gnu/lua/5.4/cjson.so') or
