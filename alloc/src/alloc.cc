@@ -30,6 +30,20 @@ Page* checked_page(uintptr_t u, const char* what) {
   return pg;
 }
 
+// The page of a block in use, for realloc and malloc_usable_size (both frequent: redis asks
+// the size of every block it allocates and frees): the free fast path's lookup and a check
+// that u is a block start in a page in use; nullptr when u is in no segment. A pointer into
+// a segment that is no block in use is fatal (checked_page says why).
+HAK_INLINE Page* block_page(uintptr_t u, const char* what) {
+  size_t g = u >> kSegmentShift;
+  Page* const* slices;
+  if (g >= kSegmapSize || (slices = slice_map_at(g)) == nullptr) return nullptr;
+  Page* pg = slices[u >> kSliceShift];
+  if (HAK_UNLIKELY(pg->owner.load(std::memory_order_acquire) == 0 || !is_block_start(pg, u)))
+    return checked_page(u, what);
+  return pg;
+}
+
 [[noreturn]] void not_ours(void* p, const char* what) {
   if (large_recently_freed(p))
     fatal("%s(): double free of %p (large block, already given back to the OS)", what, p);
@@ -62,9 +76,9 @@ void free_generic(void* p) {
 size_t usable_size(const void* p) {
   if (!p) return 0;
   uintptr_t u = reinterpret_cast<uintptr_t>(p);
+  if (Page* pg = block_page(u, "malloc_usable_size")) return pg->block_size;
   size_t g = u >> kSegmentShift;
   uint8_t m = g < kSegmapSize ? segmap_at(g) : 0;
-  if (m == kMapSegment) return checked_page(u, "malloc_usable_size")->block_size;
   if (m != kMapNone) {
     LargeBlock* lb = large_of(u);
     if (!lb || lb->block != p) not_ours(const_cast<void*>(p), "malloc_usable_size");
@@ -81,10 +95,7 @@ void* realloc_impl(void* p, size_t n, hak_site_t site, void* ra) {
     return nullptr;
   }
   uintptr_t u = reinterpret_cast<uintptr_t>(p);
-  size_t g = u >> kSegmentShift;
-  uint8_t m = g < kSegmapSize ? segmap_at(g) : 0;
-  if (m == kMapSegment) {
-    Page* pg = checked_page(u, "realloc");
+  if (Page* pg = block_page(u, "realloc")) {
     size_t bs = pg->block_size;
     hak_site_t old_site = site_of_block(pg, u);
     if (old_site && g_mode != kModeOff)
@@ -97,6 +108,8 @@ void* realloc_impl(void* p, size_t n, hak_site_t site, void* ra) {
     free_fast(p);
     return np;
   }
+  size_t g = u >> kSegmentShift;
+  uint8_t m = g < kSegmapSize ? segmap_at(g) : 0;
   if (m != kMapNone) {
     LargeBlock* lb = large_of(u);
     if (!lb) not_ours(p, "realloc");

@@ -284,13 +284,16 @@ namespace {
 
 // Collects one abandoned heap as its temporary owner: back to the clean pool if nothing is
 // left in it, else to the end of the abandoned line.
-bool reclaim_one() {
+// `force` (hak_collect) purges every freed slice at once; otherwise only the slices whose
+// purge delay has passed go back, as in a live heap (the heap may be adopted again soon,
+// by a thread pool or a program that starts a thread per task).
+bool reclaim_one(bool force) {
   pthread_mutex_lock(&g_heap_lock);
   Heap* h = g_pool_abandoned;
   if (h) g_pool_abandoned = h->next_pool;
   pthread_mutex_unlock(&g_heap_lock);
   if (!h) return false;
-  collect_heap(h, true);
+  collect_heap(h, force);
   pthread_mutex_lock(&g_heap_lock);
   if (h->segments == nullptr) {
     h->state = kHeapPooled;
@@ -314,7 +317,7 @@ bool reclaim_one() {
 void reclaim_abandoned(bool all) {
   if (all) {
     for (size_t n = g_heaps_abandoned.load(std::memory_order_relaxed); n > 0; --n)
-      if (!reclaim_one()) break;
+      if (!reclaim_one(true)) break;
     return;
   }
   uint64_t now = now_ns(), last = g_last_reclaim_ns.load(std::memory_order_relaxed);
@@ -322,7 +325,7 @@ void reclaim_abandoned(bool all) {
   if (now - last < 10'000'000 || g_heaps_abandoned.load(std::memory_order_relaxed) == 0 ||
       !g_last_reclaim_ns.compare_exchange_strong(last, now))
     return;
-  reclaim_one();
+  reclaim_one(false);
 }
 
 // Bytes allocated in all (the sampling countdowns count every block handed out) and live

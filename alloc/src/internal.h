@@ -235,6 +235,7 @@ struct Segment {
   uint64_t purge_at_ns;              // the next purge tick (aged slices go back then)
   uint32_t used_pages;
   uint32_t pad_;
+  uint64_t live_words[kSlices];  // secure: the live bits of pages of up to 64 blocks
   Page pages[kSlices];
 };
 // Slices holding the metadata are never pages.

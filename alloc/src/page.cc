@@ -111,13 +111,21 @@ void page_init(Heap* h, Page* pg, unsigned cls) {
   pg->start = reinterpret_cast<uint8_t*>(s) + idx * kSliceSize;
   // Blocks, then (secure) the live bitmap (one bit for every block index a pointer into the
   // span can give, so an index past the blocks reads "not live"), then a site id per block
-  // (touched only once the page is tagged).
+  // (touched only once the page is tagged). A bitmap of one word (pages of 64 blocks or
+  // fewer) lives in the segment's metadata instead: after the blocks it would fault in a
+  // page of its own.
   size_t bitmap = kSecure ? (span / bs + 63) / 64 * 8 : 0;
+  if (bitmap == 8) bitmap = 0;
   pg->reserved = static_cast<uint32_t>((span - bitmap) / (bs + sizeof(uint16_t)));
   if constexpr (kSecure) {
-    uintptr_t live = reinterpret_cast<uintptr_t>(pg->start) + size_t{pg->reserved} * bs;
-    pg->live = reinterpret_cast<uint64_t*>((live + 7) & ~uintptr_t{7});
-    memset(pg->live, 0, bitmap);
+    if (bitmap == 0) {
+      pg->live = &s->live_words[idx];
+      *pg->live = 0;
+    } else {
+      uintptr_t live = reinterpret_cast<uintptr_t>(pg->start) + size_t{pg->reserved} * bs;
+      pg->live = reinterpret_cast<uint64_t*>((live + 7) & ~uintptr_t{7});
+      memset(pg->live, 0, bitmap);
+    }
   }
   pg->sites = reinterpret_cast<uint16_t*>(pg->start + span) - pg->reserved;
   pg->div_magic = div_magic(bs);
