@@ -643,8 +643,9 @@ def instructions(args, binary, command):
             f'the return), the same for every allocator. Callgrind counts instructions, not '
             f'time: the counts do not depend on what else the shared machine is doing '
             f'(glibc\'s and mimalloc\'s repeat exactly; jemalloc\'s and hakmem\'s vary by '
-            f'about 0.01% and 0.2% between runs, with work that depends on time or addresses '
-            f'such as hakmem\'s tuner), but they see no cache misses, mispredicted branches '
+            f'about 0.01% and 0.2% between runs: jemalloc\'s with addresses, hakmem\'s with its '
+            f'sampler, which draws its intervals at random unless HAKMEM_SEED fixes them), but '
+            f'they see no cache misses, mispredicted branches '
             f'or costly atomics. {valgrind}.\n\n' + markdown(head, rows))
     print('\n' + text, flush=True)
     if args.record:
