@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`ninja install`: copies libhakmem (.a, .so), the runtime's static libraries for
+"""`ninja install`: copies libhakmem (.a, .so) and libhakmem-secure, the runtime's static libraries for
 embedders, the public headers (hakmem.h, hako.h, hako.hpp), `hako` and pkg-config files
 (hakmem.pc, hako.pc) under --prefix, honouring DESTDIR like autotools and CMake do."""
 
@@ -26,6 +26,9 @@ def main():
     b = os.path.join(ROOT, args.builddir)
     copies = [(os.path.join(b, 'libhakmem.a'), target('lib', 'libhakmem.a')),
               (os.path.join(b, 'libhakmem.so'), target('lib', 'libhakmem.so')),
+              # The secure variant (docs/ALLOCATOR.md): link -lhakmem-secure, or preload it.
+              (os.path.join(b, 'libhakmem-secure.a'), target('lib', 'libhakmem-secure.a')),
+              (os.path.join(b, 'libhakmem-secure.so'), target('lib', 'libhakmem-secure.so')),
               # The runtime for embedders (hako.h): static, linked in this order.
               (os.path.join(b, 'libhakort.a'), target('lib', 'libhakort.a')),
               (os.path.join(b, 'libhakovm.a'), target('lib', 'libhakovm.a')),
