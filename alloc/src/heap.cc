@@ -19,7 +19,7 @@ extern char** environ;
 
 namespace hak {
 
-Config g_config = {false, kMediumMax, 50'000'000, 4096};
+Config g_config = {false, kMediumMax, 50'000'000, 16384};
 uintptr_t g_secret;
 std::atomic<int> g_init_state{0};
 Page g_empty_page;

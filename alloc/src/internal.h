@@ -314,7 +314,7 @@ struct Config {
   bool system_backend;
   size_t threshold;  // mmap threshold in bytes (a step)
   uint64_t purge_delay_ns;
-  size_t purge_cap_slices;  // dirty slices a heap may keep before purging at once
+  size_t purge_cap_slices;  // dirty slices a heap may keep before purging at once (1 GiB)
 };
 
 extern Config g_config;
@@ -373,7 +373,8 @@ void heap_sync_live(Heap* h);  // page_sync_live for every page of the heap
 // owner word of every page of the heap follows.
 void heap_set_owner(Heap* h, uintptr_t token);
 
-Page* segment_page_alloc(Heap* h, size_t slices);
+// A run of `slices` for a new page; a one-block page maps only its first slice.
+Page* segment_page_alloc(Heap* h, size_t slices, bool one_block);
 void segment_page_free(Heap* h, Page* pg);
 void heap_purge(Heap* h, bool force);
 

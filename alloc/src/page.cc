@@ -221,7 +221,7 @@ Page* find_page(Heap* h, unsigned cls) {
     if (!page_try_full(h, pg)) continue;  // retry the same page: it got remote frees
     pg = next;
   }
-  Page* pg = segment_page_alloc(h, class_slices(cls));
+  Page* pg = segment_page_alloc(h, class_slices(cls), class_size(cls) > 64 * 1024);
   if (!pg) return nullptr;
   page_init(h, pg, cls);
   page_extend(pg);
@@ -341,10 +341,10 @@ namespace {
 
 // After the allocation: the heap's byte countdown, and the sample it may call for.
 HAK_INLINE void count_down(Heap* h, void* p, size_t n, size_t usable, hak_site_t site,
-                           void* ra, uint64_t t0) {
+                           void* ra, uint64_t t0, hak_site_t implicit = 0) {
   __atomic_store_n(&h->sample_left, h->sample_left - static_cast<int64_t>(usable),
                    __ATOMIC_RELAXED);
-  if (HAK_UNLIKELY(h->sample_left < 0)) sample_alloc(h, p, n, usable, site, ra, t0);
+  if (HAK_UNLIKELY(h->sample_left < 0)) sample_alloc(h, p, n, usable, site, ra, t0, implicit);
 }
 
 // Blocks above 64 KiB: they follow their site's policy (its threshold, BigCache, THP,
@@ -385,7 +385,7 @@ HAK_NOINLINE void* malloc_big(Heap* h, size_t n, hak_site_t site, void* ra, uint
     usable = large_of(reinterpret_cast<uintptr_t>(p))->size;
   }
   if (tsite) tune_alloc(tsite, usable, cycles() - c0, tl_fresh_pages - fresh0);
-  count_down(h, p, n, usable, site, ra, t0);
+  count_down(h, p, n, usable, site, ra, t0, site ? 0 : tsite);
   return p;
 }
 

@@ -17,6 +17,19 @@ namespace {
 
 bool bit(const uint64_t* map, size_t i) { return (map[i / 64] >> (i % 64)) & 1; }
 
+// Set bits among n from `from`.
+size_t count_bits(const uint64_t* map, size_t from, size_t n) {
+  size_t c = 0;
+  for (size_t i = from; i < from + n;) {
+    size_t w = i / 64, b = i % 64;
+    size_t take = 64 - b < from + n - i ? 64 - b : from + n - i;
+    uint64_t mask = (take == 64 ? ~uint64_t{0} : ((uint64_t{1} << take) - 1)) << b;
+    c += static_cast<size_t>(__builtin_popcountll(map[w] & mask));
+    i += take;
+  }
+  return c;
+}
+
 void set_bits(uint64_t* map, size_t from, size_t n, bool on) {
   for (size_t i = from; i < from + n;) {
     size_t w = i / 64, b = i % 64;
@@ -94,7 +107,7 @@ void segment_release(Heap* h, Segment* s) {
 
 }  // namespace
 
-Page* segment_page_alloc(Heap* h, size_t slices) {
+Page* segment_page_alloc(Heap* h, size_t slices, bool one_block) {
   // Slices that are still resident first (in any segment: no page faults), then any.
   Segment* s = nullptr;
   size_t idx = kSlices;
@@ -116,8 +129,7 @@ Page* segment_page_alloc(Heap* h, size_t slices) {
     if (!s) return nullptr;
     idx = kFirstSlice;
   }
-  size_t dirty = 0;
-  for (size_t i = idx; i < idx + slices; ++i) dirty += bit(s->dirty_map, i);
+  size_t dirty = count_bits(s->dirty_map, idx, slices);
   h->dirty_slices -= dirty;
   tl_fresh_pages += (slices - dirty) * (kSliceSize / kOsPage);
   set_bits(s->free_map, idx, slices, false);
@@ -127,7 +139,11 @@ Page* segment_page_alloc(Heap* h, size_t slices) {
   s->used_pages++;
   Page* pg = &s->pages[idx];
   pg->slice_count = static_cast<uint32_t>(slices);
-  for (size_t i = 1; i < slices; ++i) s->slice_page[idx + i] = pg;
+  // Every slice a block can start in maps to the page. A one-block page's block starts at
+  // the page: its other slices keep their own descriptors, not in use, so a pointer into
+  // them is named as no block in use (as mimalloc maps only a large page's first slices).
+  if (!one_block)
+    for (size_t i = 1; i < slices; ++i) s->slice_page[idx + i] = pg;
   return pg;
 }
 
@@ -143,7 +159,8 @@ void segment_page_free(Heap* h, Page* pg) {
   pg->samples = 0;
   for (uint16_t& x : pg->sample_idx) x = 0;
   pg->owner.store(0, std::memory_order_relaxed);
-  for (size_t i = 1; i < n; ++i) s->slice_page[idx + i] = &s->pages[idx + i];
+  if (s->slice_page[idx + n - 1] == pg)  // not a one-block page
+    for (size_t i = 1; i < n; ++i) s->slice_page[idx + i] = &s->pages[idx + i];
   set_bits(s->free_map, idx, n, true);
   set_bits(s->dirty_map, idx, n, true);
   s->free_slices += static_cast<uint32_t>(n);

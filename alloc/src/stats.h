@@ -122,9 +122,11 @@ HAK_INLINE void count_free(hak_site_t site, size_t usable) {
 }
 
 // Sampling: the heap's countdown went below zero. Records the sample (and its latency, when
-// t0 is the cycle count from before the allocation) and starts the next interval.
+// t0 is the cycle count from before the allocation) and starts the next interval. `site`
+// is the tag (0: plain); `implicit`, when not 0, the plain allocation's site already looked
+// up from `ra`.
 void sample_alloc(Heap* h, void* p, size_t n, size_t usable, hak_site_t site, void* ra,
-                  uint64_t t0);
+                  uint64_t t0, hak_site_t implicit = 0);
 // A freed block from a page or large block marked as holding samples.
 void sample_free(void* p, size_t usable);
 void sample_note_free(Page* pg, Block* b);   // a free in a page with more samples than slots

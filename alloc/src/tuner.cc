@@ -54,10 +54,14 @@ double Bandit::total() const {
 }
 
 double Bandit::score(unsigned arm, const TunerSettings& s) const {
+  double N = total();
+  return score(arm, s, log(N > 1 ? N : 1));
+}
+
+double Bandit::score(unsigned arm, const TunerSettings& s, double log_total) const {
   const Arm& a = arms_[arm];
   if (a.n <= 0) return INFINITY;
-  double N = total();
-  return a.mean + sqrt(s.c * log(N > 1 ? N : 1) / a.n);
+  return a.mean + sqrt(s.c * log_total / a.n);
 }
 
 unsigned Bandit::choose(const TunerSettings& s) {
@@ -66,13 +70,16 @@ unsigned Bandit::choose(const TunerSettings& s) {
   // Untried candidates first, in order (the committed arm, then its neighbours).
   for (unsigned i = 0; i < n; ++i)
     if (arms_[cand[i]].n <= 0) return cand[i];
+  // ln N once for all the candidates (N sums every arm).
+  double N = total();
+  double log_total = log(N > 1 ? N : 1);
   unsigned best = cand[0];
-  double best_score = score(best, s);
+  double best_score = score(best, s, log_total);
   const Arm& c = arms_[committed_];
   for (unsigned i = 1; i < n; ++i) {
     const Arm& a = arms_[cand[i]];
     if (a.n >= 2 && a.mean < s.prune * c.mean) continue;  // known to be far dearer
-    double sc = score(cand[i], s);
+    double sc = score(cand[i], s, log_total);
     // Exact ties are broken by the seeded generator: deterministic given HAKMEM_SEED.
     if (sc > best_score ||
         (sc == best_score && ((rng_ = rng_ * 6364136223846793005ull + 1) >> 63))) {
@@ -239,16 +246,20 @@ void epoch_end(hak_site_t site, SiteTuner* t) {
   double cost = (g_tune.w_time * ns + g_tune.w_fault * fresh + g_tune.w_rss * held) / kib;
   t->recent[t->nrecent++ % 32] = cost;
   unsigned k = t->nrecent < 32 ? t->nrecent : 32;
-  if (k >= 4 || t->cost_ref <= 0) {  // a low percentile of the recent costs
-    double sorted[32];
-    memcpy(sorted, t->recent, sizeof(double) * k);
-    for (unsigned i = 1; i < k; ++i)
-      for (unsigned j = i; j > 0 && sorted[j - 1] > sorted[j]; --j) {
-        double x = sorted[j];
-        sorted[j] = sorted[j - 1];
-        sorted[j - 1] = x;
-      }
-    t->cost_ref = sorted[k / 10];  // the 10th percentile: what a good epoch costs
+  if (k >= 4 || t->cost_ref <= 0) {
+    // The 10th percentile of the recent costs (what a good epoch costs): the (k/10+1)-th
+    // smallest, kept in a short sorted list (sorting all 32 cost ~2.5k instructions).
+    unsigned m = k / 10 + 1;  // at most 4
+    double low[4];
+    unsigned have = 0;
+    for (unsigned i = 0; i < k; ++i) {
+      double x = t->recent[i];
+      if (have == m && x >= low[m - 1]) continue;
+      unsigned j = have < m ? have++ : m - 1;
+      for (; j > 0 && low[j - 1] > x; --j) low[j] = low[j - 1];
+      low[j] = x;
+    }
+    t->cost_ref = low[m - 1];
   }
   t->last_cost = cost;
   t->bandit.update(t->current, reward_of(cost, t->cost_ref), g_tune);

@@ -78,6 +78,7 @@ class Bandit {
   // The candidates of `arm`: itself and its neighbours. Returns how many.
   static unsigned neighbours(unsigned arm, bool allow_thp, unsigned out[6]);
   double score(unsigned arm, const TunerSettings& s) const;
+  double score(unsigned arm, const TunerSettings& s, double log_total) const;
   // The tried arm with the best mean among the committed arm and its neighbours (the
   // committed arm itself when none beats it).
   unsigned best_neighbour(const TunerSettings& s) const;

@@ -59,7 +59,7 @@ WORKLOADS = {
     'glibc-thread': Workload('time', ['--ops', '10000000'], ['--ops', '5000000']),
     'falseshare': Workload('time', ['--iterations', '2000'], ['--iterations', '1000']),
     'cachethrash': Workload('time', ['--iterations', '5000'], ['--iterations', '2500']),
-    'large': Workload('time', ['--ops', '15000'], ['--ops', '4000']),
+    'large': Workload('time', ['--ops', '60000'], ['--ops', '8000']),
     'malloc-large': Workload('time', ['--ops', '1000'], ['--ops', '300']),
     'peak': Workload('time', ['--size-mb', '512'], ['--size-mb', '512']),
 }

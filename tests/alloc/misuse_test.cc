@@ -141,6 +141,19 @@ TEST_F(Misuse, FreeOfAnInteriorPointerOfALargeBlock) {
   hak_free(big);
 }
 
+// A block above 64 KiB has a page of its own whose later slices are not mapped to it: a
+// pointer into them finds no block in use there.
+TEST_F(Misuse, FreeOfAnInteriorPointerOfAOneBlockPage) {
+  char* p = static_cast<char*>(hak_malloc(1u << 20));
+  EXPECT_DEATH(hak_free(p + 200000), "invalid pointer " + hex(p + 200000) + " \\(not a block");
+#if HAK_SECURE
+  EXPECT_DEATH(hak_free(p + 8), "invalid pointer " + hex(p + 8) + " \\(not a block");
+#endif
+  EXPECT_DEATH((void)hak_usable_size(p + 100000), "malloc_usable_size\\(\\): invalid pointer");
+  EXPECT_EQ(hak_usable_size(p), size_t{1} << 20);
+  hak_free(p);
+}
+
 // Another thread's block goes the remote way, where the default library checks too.
 TEST_F(Misuse, FreeOfAnInteriorPointerFromAnotherThread) {
   char* p = static_cast<char*>(hak_malloc(100));
