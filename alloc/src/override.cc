@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <stddef.h>
 
+#include <dlfcn.h>
+
+#include <atomic>
 #include <new>
 
 #include "alloc/src/fastpath.h"
@@ -88,14 +91,43 @@ HAK_API int __posix_memalign(void** out, size_t a, size_t n) { return posix_mema
 
 namespace {
 
+// The C++ runtime's own functions, found when first needed: libhakmem.so links nothing but
+// libc (a preloaded library's dependencies are loaded into every process, C programs
+// too), and a program that calls operator new has libstdc++ loaded already.
+template <class F>
+F runtime_function(std::atomic<void*>& cache, const char* name) {
+  void* f = cache.load(std::memory_order_acquire);
+  if (!f) {
+    f = dlsym(RTLD_DEFAULT, name);
+    cache.store(f, std::memory_order_release);
+  }
+  return reinterpret_cast<F>(f);
+}
+
+std::new_handler current_new_handler() {
+  static std::atomic<void*> cache{nullptr};
+  auto get = runtime_function<std::new_handler (*)()>(cache, "_ZSt15get_new_handlerv");
+  return get ? get() : nullptr;
+}
+
+[[noreturn]] void throw_bad_alloc(size_t n) {
+  static std::atomic<void*> cache{nullptr};
+  auto raise = runtime_function<void (*)()>(cache, "_ZSt17__throw_bad_allocv");
+  if (raise) raise();  // std::__throw_bad_alloc: does not return
+  fatal("operator new(%zu): out of memory, and no C++ runtime to throw std::bad_alloc", n);
+}
+
+// Out of memory: the new-handler's turn, then std::bad_alloc (or NULL for nothrow). A
+// handler that throws from a nothrow new propagates (this file is built without
+// exceptions, so nothing here catches).
 HAK_NOINLINE void* new_slow(size_t n, size_t align, bool nothrow, void* ra) {
   for (;;) {
     void* p = align ? aligned_impl(align, n, 0, ra) : alloc_fast(n, ra);
     if (p) return p;
-    std::new_handler handler = std::get_new_handler();
+    std::new_handler handler = current_new_handler();
     if (!handler) {
       if (nothrow) return nullptr;
-      throw std::bad_alloc();
+      throw_bad_alloc(n);
     }
     handler();
   }

@@ -2,7 +2,6 @@
 // address, or by a hash of HAKMEM_SITE_DEPTH frames (LLVM libunwind, loaded on first use)
 // so that allocations reaching malloc through a wrapper are told apart. Names live in a
 // static pool; implicit sites are named (dladdr + demangling) when first asked.
-#include <cxxabi.h>
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -206,8 +205,18 @@ namespace {
 void name_frame(uintptr_t ip, char* buf, size_t size) {
   Dl_info info;
   if (dladdr(reinterpret_cast<void*>(ip - 1), &info) && info.dli_sname) {
+    // The C++ runtime's demangler when the process has one (libhakmem.so links no
+    // libstdc++: a C program's symbols need none).
+    using Demangle = char* (*)(const char*, char*, size_t*, int*);
+    static std::atomic<void*> demangle{nullptr};
+    static std::atomic<bool> looked{false};
+    if (!looked.load(std::memory_order_acquire)) {
+      demangle.store(dlsym(RTLD_DEFAULT, "__cxa_demangle"), std::memory_order_relaxed);
+      looked.store(true, std::memory_order_release);
+    }
     int status = -1;
-    char* dem = abi::__cxa_demangle(info.dli_sname, nullptr, nullptr, &status);
+    auto dm = reinterpret_cast<Demangle>(demangle.load(std::memory_order_relaxed));
+    char* dem = dm ? dm(info.dli_sname, nullptr, nullptr, &status) : nullptr;
     const char* sym = status == 0 && dem ? dem : info.dli_sname;
     snprintf(buf, size, "%s+0x%lx", sym,
              static_cast<unsigned long>(ip - reinterpret_cast<uintptr_t>(info.dli_saddr)));

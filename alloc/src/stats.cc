@@ -2,7 +2,8 @@
 // plain malloc), and the merged views the report and the tuner read.
 #include "alloc/src/stats.h"
 
-#include <math.h>
+#include "alloc/src/mathx.h"
+
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
@@ -207,7 +208,7 @@ uint64_t next_interval(Heap* h) {
   uint64_t& r = h->sample_rng;
   r ^= r << 13, r ^= r >> 7, r ^= r << 17;
   double u = (static_cast<double>(r >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-  double v = -log(u) * static_cast<double>(kSampleMean);
+  double v = -ln(u) * static_cast<double>(kSampleMean);
   return v < 1 ? 1 : v > 1e12 ? uint64_t{1000000000000} : static_cast<uint64_t>(v);
 }
 
@@ -282,7 +283,7 @@ void sample_alloc(Heap* h, void* p, size_t n, size_t usable, hak_site_t site, vo
   // 1/p allocations (the unbiased estimator TCMalloc's heap profiler uses).
   double weight = 1.0;
   if (usable < 16 * static_cast<size_t>(kSampleMean)) {  // 1 - p < 2e-7 above
-    double prob = -expm1(-static_cast<double>(usable) / static_cast<double>(kSampleMean));
+    double prob = one_minus_exp_neg(static_cast<double>(usable) / static_cast<double>(kSampleMean));
     weight = prob > 0 ? 1.0 / prob : 1.0;
   }
   bool tagged = site != 0;

@@ -3,7 +3,6 @@
 #include "alloc/src/tuner.h"
 
 #include <fcntl.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "alloc/src/bigcache.h"
+#include "alloc/src/mathx.h"
 #include "alloc/src/stats.h"
 
 namespace hak {
@@ -55,13 +55,13 @@ double Bandit::total() const {
 
 double Bandit::score(unsigned arm, const TunerSettings& s) const {
   double N = total();
-  return score(arm, s, log(N > 1 ? N : 1));
+  return score(arm, s, ln(N > 1 ? N : 1));
 }
 
 double Bandit::score(unsigned arm, const TunerSettings& s, double log_total) const {
   const Arm& a = arms_[arm];
-  if (a.n <= 0) return INFINITY;
-  return a.mean + sqrt(s.c * log_total / a.n);
+  if (a.n <= 0) return __builtin_inf();
+  return a.mean + sqrt_pos(s.c * log_total / a.n);
 }
 
 unsigned Bandit::choose(const TunerSettings& s) {
@@ -72,7 +72,7 @@ unsigned Bandit::choose(const TunerSettings& s) {
     if (arms_[cand[i]].n <= 0) return cand[i];
   // ln N once for all the candidates (N sums every arm).
   double N = total();
-  double log_total = log(N > 1 ? N : 1);
+  double log_total = ln(N > 1 ? N : 1);
   unsigned best = cand[0];
   double best_score = score(best, s, log_total);
   const Arm& c = arms_[committed_];

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# C++ exceptions under LD_PRELOAD=libhakmem.so: bad_alloc from operator new, plain throws.
+# C++ exceptions under LD_PRELOAD of libhakmem.so and libhakmem-secure.so: bad_alloc from
+# operator new after the new-handler's turns, plain throws.
 set -eu
 source "$(dirname "$0")/lib/preload.bash"
-out=$(LD_PRELOAD="$HAKMEM_SO" "$BUILDDIR/tests/progs/throw")
-[ "$out" = 3 ] || { echo "got '$out'"; exit 1; }
+for so in "$HAKMEM_SO" "$BUILDDIR/libhakmem-secure.so"; do
+  out=$(LD_PRELOAD="$so" "$BUILDDIR/tests/progs/throw")
+  [ "$out" = 4 ] || { echo "$(basename "$so"): got '$out'"; exit 1; }
+done
 echo ok
