@@ -28,6 +28,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
 import run as ab  # noqa: E402  (bench/alloc/run.py: allocators, environment, checks)
 
+SECTION = '## Atomic operations per cross-thread block (bench/alloc/atomics.py)'
+
 LOCKED = re.compile(r'^\s*([0-9a-f]+):\s+(?:[0-9a-f]{2} )+\s*(lock\b|xchg\s+\S*\(|xchg\s+%\w+,\S*\()')
 
 
@@ -98,7 +100,10 @@ def main():
     ap.add_argument('--allocators', default='hakmem,hakmem-secure,jemalloc,mimalloc,tcmalloc')
     ap.add_argument('--workload', default='prodcons')
     ap.add_argument('--seconds', default='3', help='the workload\'s duration under callgrind')
+    ap.add_argument('--record', action='store_true',
+                    help=f'write the table to docs/BENCHMARKS.md ("{SECTION[3:]}")')
     args = ap.parse_args()
+    command = 'python3 bench/alloc/atomics.py ' + ' '.join(sys.argv[1:])
     os.chdir(ab.ROOT)
     binary = os.path.join(args.builddir, 'bench', 'alloc_bench')
     if not os.path.exists(binary):
@@ -133,9 +138,28 @@ def main():
                      f'{n_locked / r["ops"]:.2f}'])
         print(f'{a.name}: {r["ops"]:,} ops, {n_all / r["ops"]:.1f} allocator instructions '
               f'and {n_locked / r["ops"]:.2f} locked ones per op', flush=True)
+    table = ab.markdown(['allocator', 'operations', 'allocator instructions per op',
+                         'locked instructions per op'], rows)
     print()
-    print(ab.markdown(['allocator', 'operations', 'allocator instructions per op',
-                       'locked instructions per op'], rows))
+    print(table)
+    if args.record:
+        import datetime
+        date = datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')
+        text = '\n'.join([
+            SECTION, '', f'Measured {date} with `{command}` (from the top of the tree, after '
+            '`./configure.py && ninja`).', ''] + ab.machine_lines() + [
+            '', f'`alloc_bench {args.workload} --seconds {args.seconds}` under `valgrind '
+            '--tool=callgrind --dump-instr=yes`, each allocator preloaded. Per operation (a '
+            'block allocated by one thread and freed by another, with its share of the '
+            'owner\'s collection): the instructions executed in the allocator\'s own library, '
+            'and those of them that are locked read-modify-writes (`lock`-prefixed, or `xchg` '
+            'with memory). Callgrind runs the threads one at a time: these are the atomics '
+            'executed, not their cost under contention (a CAS that would fail and retry on '
+            'two cores succeeds here). Only the allocator\'s own library is counted: the '
+            'locks jemalloc and tcmalloc take through pthread mutexes run in libc, so their '
+            'figures leave those out.', '', table])
+        ab.record(os.path.join(ab.ROOT, 'docs', 'BENCHMARKS.md'), text, SECTION)
+        print('atomics: recorded in docs/BENCHMARKS.md')
 
 
 if __name__ == '__main__':
