@@ -220,6 +220,16 @@ struct Slot {
   uint64_t tag;
 };
 
+// A new block of n bytes in s, written whole with a fresh tag (the workload's name says who
+// failed).
+void new_block(Slot& s, size_t n, uint64_t tag, const char* who) {
+  s.n = n;
+  s.tag = tag;
+  s.p = malloc(n);
+  if (!s.p) die("%s: malloc(%zu) failed", who, n);
+  fill_block(s.p, n, tag);
+}
+
 // ---- Measuring -------------------------------------------------------------------------
 
 double now_s() {
@@ -393,13 +403,7 @@ void churn(const Options& o, Result& res) {
   Rng rng(o.seed);
   OsArray<Slot> slots(live);
   uint64_t gen = 0, sum = 0;
-  auto fresh = [&](Slot& s) {
-    s.n = mixed_size(rng);
-    s.tag = mix(o.seed, ++gen);
-    s.p = malloc(s.n);
-    if (!s.p) die("churn: malloc(%zu) failed", s.n);
-    fill_block(s.p, s.n, s.tag);
-  };
+  auto fresh = [&](Slot& s) { new_block(s, mixed_size(rng), mix(o.seed, ++gen), "churn"); };
   for (size_t i = 0; i < live; ++i) fresh(slots[i]);
 
   Usage start = usage_now();
@@ -992,13 +996,7 @@ void rptest(const Options& o, Result& res) {
       Slot* set = &sets[t * live];
       Rng rng(o.seed + 7919 * (t + 1));
       uint64_t gen = 0;
-      auto fresh = [&](Slot& s) {
-        s.n = rp_size(rng);
-        s.tag = mix(o.seed + t, ++gen);
-        s.p = malloc(s.n);
-        if (!s.p) die("rptest: malloc(%zu) failed", s.n);
-        fill_block(s.p, s.n, s.tag);
-      };
+      auto fresh = [&](Slot& s) { new_block(s, rp_size(rng), mix(o.seed + t, ++gen), "rptest"); };
       RpParcel* spare = nullptr;
       for (size_t i = 0; i < kParcels; ++i) {
         RpParcel* p = &parcels[t * kParcels + i];
@@ -1107,6 +1105,28 @@ void scratch_worker(uint64_t iterations, uint64_t repetitions, ScratchOut& out, 
   out.sum = sum;
 }
 
+// The result of falseshare and cachethrash. Diagnosis: workers whose first block shares a
+// cache line with another worker's first block or (falseshare) with the block another
+// worker was given and may have got back.
+void scratch_result(OsArray<ScratchOut>& out, unsigned threads, uint8_t* const* given,
+                    const Usage& u, uint64_t passes, Result& res) {
+  uint64_t sum = 0;
+  long shared = 0;
+  for (unsigned t = 0; t < threads; ++t) {
+    sum += out[t].sum;
+    bool hit = false;
+    for (unsigned s = 0; s < threads; ++s)
+      if (s != t && (out[s].line == out[t].line ||
+                     (given && reinterpret_cast<uintptr_t>(given[s]) / 64 == out[t].line)))
+        hit = true;
+    shared += hit;
+  }
+  res.timed(u, passes * kScratchSize * threads);
+  res.set_int("threads", threads);
+  res.set_int("workers_on_shared_lines", shared);
+  res.set_int("check", static_cast<long long>(sum));
+}
+
 void falseshare(const Options& o, Result& res) {
   const unsigned threads = o.threads ? o.threads : 4;
   const uint64_t iterations = o.iterations ? o.iterations : 1000;
@@ -1131,23 +1151,7 @@ void falseshare(const Options& o, Result& res) {
   for (auto& th : workers) th.join();
   Usage u = usage_since(start);
 
-  // Diagnosis: workers whose first block shares a cache line with another worker's first
-  // block or with the block another worker was given (and may have got back).
-  uint64_t sum = 0;
-  long shared = 0;
-  for (unsigned t = 0; t < threads; ++t) {
-    sum += out[t].sum;
-    bool hit = false;
-    for (unsigned s = 0; s < threads; ++s)
-      if (s != t &&
-          (out[s].line == out[t].line || reinterpret_cast<uintptr_t>(given[s]) / 64 == out[t].line))
-        hit = true;
-    shared += hit;
-  }
-  res.timed(u, iterations * repetitions * kScratchSize * threads);
-  res.set_int("threads", threads);
-  res.set_int("workers_on_shared_lines", shared);
-  res.set_int("check", static_cast<long long>(sum));
+  scratch_result(out, threads, &given[0], u, iterations * repetitions, res);
 }
 
 // ---- cachethrash -----------------------------------------------------------------------
@@ -1174,19 +1178,7 @@ void cachethrash(const Options& o, Result& res) {
   for (auto& th : workers) th.join();
   Usage u = usage_since(start);
 
-  uint64_t sum = 0;
-  long shared = 0;
-  for (unsigned t = 0; t < threads; ++t) {
-    sum += out[t].sum;
-    bool hit = false;
-    for (unsigned s = 0; s < threads; ++s)
-      if (s != t && out[s].line == out[t].line) hit = true;
-    shared += hit;
-  }
-  res.timed(u, iterations * repetitions * kScratchSize * threads);
-  res.set_int("threads", threads);
-  res.set_int("workers_on_shared_lines", shared);
-  res.set_int("check", static_cast<long long>(sum));
+  scratch_result(out, threads, nullptr, u, iterations * repetitions, res);
 }
 
 // ---- glibc-simple ----------------------------------------------------------------------
@@ -1260,11 +1252,7 @@ void glibc_thread(const Options& o, Result& res) {
       Rng rng(o.seed + 7919 * (t + 1));
       uint64_t gen = 0, sum = 0;
       auto fresh = [&](Slot& s) {
-        s.n = rng.log_range(8, 4096);
-        s.tag = mix(o.seed + t, ++gen);
-        s.p = malloc(s.n);
-        if (!s.p) die("glibc-thread: malloc(%zu) failed", s.n);
-        fill_block(s.p, s.n, s.tag);
+        new_block(s, rng.log_range(8, 4096), mix(o.seed + t, ++gen), "glibc-thread");
       };
       for (size_t i = 0; i < live; ++i) fresh(set[i]);
       phases.worker_ready();
@@ -1369,13 +1357,7 @@ void mleak(const Options& o, Result& res) {
   OsArray<Slot> leaked(ops / kLeakEvery);
   size_t nleaked = 0;
   uint64_t gen = 0, sum = 0, leaked_bytes = 0;
-  auto fresh = [&](Slot& s) {
-    s.n = mixed_size(rng);
-    s.tag = mix(o.seed, ++gen);
-    s.p = malloc(s.n);
-    if (!s.p) die("mleak: malloc(%zu) failed", s.n);
-    fill_block(s.p, s.n, s.tag);
-  };
+  auto fresh = [&](Slot& s) { new_block(s, mixed_size(rng), mix(o.seed, ++gen), "mleak"); };
   for (size_t i = 0; i < live; ++i) fresh(slots[i]);
 
   Usage start = usage_now();

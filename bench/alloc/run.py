@@ -188,6 +188,25 @@ def find_allocators(args, notes, default=ALLOCATORS):
     return chosen
 
 
+def setup_allocators(args, default, tool):
+    """The allocators of a run (find_allocators), the one ratios are to (--baseline, else
+    glibc, else the first), and notes: what is missing, what was cleared from the
+    environment. Exits with `tool`'s name when no allocator is left."""
+    notes = []
+    allocs = find_allocators(args, notes, default)
+    if not allocs:
+        sys.exit(f'{tool}: no allocator to run')
+    names = [a.name for a in allocs]
+    ref = args.baseline if args.baseline in names else None
+    if ref is None:
+        ref = 'glibc' if 'glibc' in names else names[0]
+        notes.append(f'{args.baseline} is not available: ratios are to {ref}')
+    leaked = sorted(k for k in os.environ if k.startswith(CONFIG_PREFIXES))
+    if leaked:
+        notes.append('cleared from the environment of every run: ' + ', '.join(leaked))
+    return allocs, ref, notes
+
+
 # --------------------------------------------------------------------------------------
 # Running one measurement.
 
@@ -573,20 +592,10 @@ def callgrind_ir(binary, alloc, null, timeout):
 def instructions(args, binary, command):
     if not shutil.which('valgrind'):
         sys.exit('alloc: --instructions needs valgrind (apt-get install valgrind)')
-    notes = []
     secure = os.path.join(args.builddir, HAKMEM_BUILDS['hakmem-secure'])
     default = ALLOCATORS + (['hakmem-secure'] if os.path.exists(secure) else [])
-    allocs = find_allocators(args, notes, default)
-    if not allocs:
-        sys.exit('alloc: no allocator to run')
+    allocs, ref, notes = setup_allocators(args, default, 'alloc')
     names = [a.name for a in allocs]
-    ref = args.baseline if args.baseline in names else None
-    if ref is None:
-        ref = 'glibc' if 'glibc' in names else names[0]
-        notes.append(f'{args.baseline} is not available: ratios are to {ref}')
-    leaked = sorted(k for k in os.environ if k.startswith(CONFIG_PREFIXES))
-    if leaked:
-        notes.append('cleared from the environment of every run: ' + ', '.join(leaked))
     valgrind = subprocess.run(['valgrind', '--version'], capture_output=True,
                               text=True).stdout.strip()
     date = datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')
@@ -717,18 +726,8 @@ def main():
         if w not in WORKLOADS:
             sys.exit(f'alloc: unknown workload {w!r} (known: {", ".join(WORKLOADS)})')
     runs = args.runs or (3 if args.quick else 7)
-    notes = []
-    allocs = find_allocators(args, notes, ALLOCATORS)
-    if not allocs:
-        sys.exit('alloc: no allocator to run')
+    allocs, ref, notes = setup_allocators(args, ALLOCATORS, 'alloc')
     names = [a.name for a in allocs]
-    ref = args.baseline if args.baseline in names else None
-    if ref is None:
-        ref = 'glibc' if 'glibc' in names else names[0]
-        notes.append(f'{args.baseline} is not available: ratios are to {ref}')
-    leaked = sorted(k for k in os.environ if k.startswith(CONFIG_PREFIXES))
-    if leaked:
-        notes.append('cleared from the environment of every run: ' + ', '.join(leaked))
 
     date = datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')
     load0 = os.getloadavg()[0]

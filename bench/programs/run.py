@@ -845,18 +845,7 @@ def main():
         if n not in PROGRAMS:
             sys.exit(f'programs: unknown program {n!r} (known: {", ".join(PROGRAMS)})')
     runs = args.runs or (2 if args.quick else 5)
-    notes = []
-    allocs = ab.find_allocators(args, notes, ALLOCATORS)
-    if not allocs:
-        sys.exit('programs: no allocator to run')
-    anames = [a.name for a in allocs]
-    ref = args.baseline if args.baseline in anames else None
-    if ref is None:
-        ref = 'glibc' if 'glibc' in anames else anames[0]
-        notes.append(f'{args.baseline} is not available: ratios are to {ref}')
-    leaked = sorted(k for k in os.environ if k.startswith(ab.CONFIG_PREFIXES))
-    if leaked:
-        notes.append('cleared from the environment of every run: ' + ', '.join(leaked))
+    allocs, ref, notes = ab.setup_allocators(args, ALLOCATORS, 'programs')
 
     tmp = tempfile.mkdtemp(prefix='bench-programs-')
     try:
