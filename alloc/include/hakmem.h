@@ -115,8 +115,12 @@ typedef struct hak_site_stats {
   size_t policy_threshold; /* blocks above it are mapped directly */
   int policy_bigcache, policy_thp, policy_prefault;
   int tuned;          /* the tuner runs for this site */
-  unsigned tuner_arm; /* committed arm (0..47) */
+  unsigned tuner_arm; /* committed arm (0..63) */
   uint64_t tuner_epochs, tuner_switches;
+  /* Lifetime class from the sampled blocks: 0 not known, 1 short-lived, 2 long-lived
+   * (placed on pages of their own in evolving mode), and the counts behind it. */
+  int life_class;
+  double life_short, life_long;
 } hak_site_stats_t;
 /* Merged statistics of one site: 0, or -1 for an unknown site. */
 HAK_API int hak_get_site_stats(hak_site_t site, hak_site_stats_t* out);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "alloc/src/internal.h"
+#include "alloc/src/lifetime.h"
 #include "alloc/src/stats.h"
 
 namespace hak {
@@ -13,9 +14,10 @@ namespace hak {
 HAK_INLINE void* alloc_fast(size_t n, void* ra) {
   Heap* h = tl_heap;
   Page* pg;
-  if (HAK_LIKELY(n <= kSmallMax))
+  // (The limits are the heap's: 0 while it recognises long-lived implicit sites.)
+  if (HAK_LIKELY(n <= h->direct_max))
     pg = h->direct[(n + 7) >> 3];
-  else if (n <= kMediumFast)
+  else if (n <= h->fast_max)
     pg = h->first[size_class(n)];
   else
     return malloc_generic(n, 0, ra, nullptr);
@@ -38,7 +40,7 @@ HAK_INLINE void* alloc_fast(size_t n, void* ra) {
 HAK_INLINE void* alloc_tagged_fast(size_t n, hak_site_t site, void* ra) {
   Heap* h = tl_heap;
   if (HAK_LIKELY(n <= kSmallMax)) {
-    Page* pg = h->direct[(n + 7) >> 3];
+    Page* pg = (site_is_long(site) ? h->direct_long : h->direct)[(n + 7) >> 3];
     Block* b = pg->free;
     int64_t left = h->sample_left - static_cast<int64_t>(pg->block_size);
     if (HAK_LIKELY(b != nullptr && left >= 0 &&

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "alloc/src/lifetime.h"
 #include "alloc/src/stats.h"
 #include "alloc/src/tuner.h"
 
@@ -117,7 +118,8 @@ void read_config() {
   static const char* const known[] = {"HAKMEM_BACKEND",    "HAKMEM_THRESHOLD", "HAKMEM_PURGE_MS",
                                       "HAKMEM_MODE",       "HAKMEM_REPORT",    "HAKMEM_PROFILE",
                                       "HAKMEM_SITE_DEPTH", "HAKMEM_THP",       "HAKMEM_SEED",
-                                      "HAKMEM_TUNE",       "HAKMEM_QUIET",     "HAKMEM_POLICY"};
+                                      "HAKMEM_TUNE",       "HAKMEM_QUIET",     "HAKMEM_POLICY",
+                                      "HAKMEM_PLACEMENT"};
   for (char** e = environ; e && *e; ++e) {
     if (strncmp(*e, "HAKMEM_", 7) != 0) continue;
     bool found = false;
@@ -162,6 +164,10 @@ void heap_reset(Heap* h) {
   h->next_all = all;
   for (auto& d : h->direct) d = &g_empty_page;
   for (auto& f : h->first) f = &g_empty_page;
+  for (auto& d : h->direct_long) d = &g_empty_page;
+  for (auto& f : h->first_long) f = &g_empty_page;
+  h->direct_max = kSmallMax;
+  h->fast_max = kMediumFast;
   h->rng = random_u64();
   static std::atomic<uint64_t> heaps_made{0};
   uint64_t k = heaps_made.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -239,6 +245,7 @@ void init_process() {
     g_secret = random_u64() | 1;
     read_config();
     tuner_configure();
+    life_configure();
     pthread_key_create(&g_heap_key, thread_done);
     stats_init();
     g_init_state.store(2, std::memory_order_release);

@@ -13,6 +13,7 @@
 //   pointer hakmem never returned is detected before any of its memory is read.
 #pragma once
 
+#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -116,6 +117,9 @@ enum : uint8_t {
   kPageInUse = 1,
   kPageInFull = 2,        // in the heap's full queue; remote frees go to Heap::delayed
   kPageTagged = 4,        // the site array is initialized (some block has a site)
+  kPageLong = 8,          // a page of long-lived sites' blocks (lifetime.h)
+  kPageReleased = 32,     // some of its OS pages went back (page_release_sparse)
+  kPageSwept = 64,        // on its heap's sampled_pages list (heap_sweep_samples)
   kPageSampledMany = 16,  // more sampled blocks than Page::sample_idx holds: every free
                           // looks in the sample table (else the owner looks on collect)
 };
@@ -155,6 +159,7 @@ struct alignas(64) Page {
   uint8_t size_class;
   uint16_t sample_idx[3];  // 1 + index of up to three sampled blocks (atomic)
   uint16_t samples;        // sampled blocks in the page (atomic updates)
+  uint8_t sparse_ticks;    // sparse-page looks it has stayed sparse and idle through
   Page* next;              // page queue links
   Page* prev;
   uint16_t* sites;  // site id per block (after the blocks), see kPageTagged
@@ -236,6 +241,8 @@ struct Segment {
   uint32_t used_pages;
   uint32_t pad_;
   uint64_t live_words[kSlices];  // secure: the live bits of pages of up to 64 blocks
+  // OS pages given back inside pages in use (page_release_sparse), one bit each.
+  uint64_t released_map[kSlices * (kSliceSize / kOsPage) / 64];
   Page pages[kSlices];
 };
 // Slices holding the metadata are never pages.
@@ -276,10 +283,32 @@ struct Heap {
   // allocated sampled_total - sample_left bytes in all. (First: the fast path's other line.)
   int64_t sample_left = 0;
   uint64_t sampled_total = 0;
+  // The fast path serves n <= direct_max from `direct`, n <= fast_max from `first`. Both
+  // are 0 while the heap has long-lived implicit sites to recognise (lifetime.h): every
+  // allocation then takes malloc_generic's placement path. (Compared with memory, not a
+  // constant: the same instructions as before placement existed.)
+  size_t direct_max = kSmallMax;
+  size_t fast_max = kMediumFast;
   Page* direct[kDirect] = {};  // by (n+7)/8 for n <= kSmallMax: first page of class
   Page* first[kClasses] = {};  // first page of each class (or the empty page)
   PageQueue queues[kClasses] = {};
-  PageQueue full = {};
+  PageQueue full = {};  // full pages of both sets
+  // The pages of long-lived sites' blocks (kPageLong), as the three above.
+  Page* direct_long[kDirect] = {};
+  Page* first_long[kClasses] = {};
+  PageQueue queues_long[kClasses] = {};
+  // Return addresses of the long implicit sites (by (ra >> 4) % 64), as of life_gen.
+  uintptr_t ra_long[64] = {};
+  uint32_t life_gen = 0;
+  // Pages of this heap holding samples: their local frees are looked at now and then, so
+  // that a sampled block's death is seen soon after its free (heap_sweep_samples), not
+  // when the page is next refilled.
+  uint32_t nsampled = 0;
+  Page* sampled_pages[256] = {};
+  uint64_t next_sparse_ns = 0;  // the next look for sparse pages (heap_release_sparse)
+  // Placement by lifetime pays here: the heap's pages were last seen less than half full
+  // (dead blocks around survivors). Set and cleared by heap_release_sparse.
+  bool placement_pays = false;
   std::atomic<Block*> delayed{nullptr};  // remote frees into full pages
   Segment* segments = nullptr;
   uint64_t next_purge_ns = 0;
@@ -303,6 +332,8 @@ struct Heap {
   constexpr explicit Heap(Page* empty) {
     for (auto& d : direct) d = empty;
     for (auto& f : first) f = empty;
+    for (auto& d : direct_long) d = empty;
+    for (auto& f : first_long) f = empty;
   }
 };
 
@@ -353,7 +384,14 @@ Heap* heap_for_thread();  // tl_heap, made on first use; nullptr: system backend
 // The allocation slow paths, for the thread's heap: pg is the page the fast path looked at
 // (nullptr if none).
 void* malloc_generic(size_t n, hak_site_t site, void* ra, Page* pg);
-void* malloc_slow(Heap* h, size_t n, hak_site_t site, void* ra);
+// lng: from the long-lived sites' pages (lifetime.h).
+void* malloc_slow(Heap* h, size_t n, hak_site_t site, void* ra, bool lng);
+// The heap's filter of long-lived implicit sites, and its fast path's limits, as of now.
+void heap_refresh_life(Heap* h);
+void heap_sweep_samples(Heap* h);
+// Gives back the OS pages holding only free blocks inside the heap's sparse pages: a
+// page a few long-lived blocks pin need not stay resident whole (page.cc).
+void heap_release_sparse(Heap* h);
 void reclaim_abandoned(bool all);
 void free_generic(void* p);  // a pointer outside every segment (large, foreign, NULL)
 // A free into a segment that the fast path did not finish: another thread's page, one of
@@ -410,6 +448,22 @@ extern std::atomic<size_t> g_mapped_bytes, g_segments, g_large_blocks, g_purged_
 extern std::atomic<size_t> g_heaps_active, g_heaps_abandoned;
 extern std::atomic<size_t> g_large_live_bytes;  // usable bytes of live large blocks
 
+// A lock held for a few dozen instructions and taken rarely (once per sample): a
+// test-and-set that yields when busy costs one atomic each way; a pthread mutex cost ~50
+// instructions more per sampled allocation and free (bench/alloc large under callgrind).
+class SpinLock {
+ public:
+  void lock() {
+    while (held_.exchange(true, std::memory_order_acquire))
+      while (held_.load(std::memory_order_relaxed)) sched_yield();
+  }
+  void unlock() { held_.store(false, std::memory_order_release); }
+  void reinit() { held_.store(false, std::memory_order_relaxed); }  // a forked child
+
+ private:
+  std::atomic<bool> held_{false};
+};
+
 // Messages and fatal errors (never allocate).
 void message(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 [[noreturn]] void fatal(const char* fmt, ...) __attribute__((format(printf, 1, 2), cold));
@@ -425,6 +479,12 @@ HAK_INLINE Page* page_of(const Segment* s, uintptr_t u) {
   return s->slice_page[(u >> kSliceShift) & (kSlices - 1)];
 }
 HAK_INLINE Page* page_of(uintptr_t u) { return page_of(segment_of(u), u); }
+
+// The clock of lifetimes (lifetime.h): bytes the heap has allocated. Any thread may read it.
+HAK_INLINE uint64_t heap_clock(const Heap* h) {
+  return __atomic_load_n(&h->sampled_total, __ATOMIC_RELAXED) -
+         static_cast<uint64_t>(__atomic_load_n(&h->sample_left, __ATOMIC_RELAXED));
+}
 
 // The calling thread's owner token: its thread pointer (never 0, 1 or 2: it is aligned).
 #if defined(__x86_64__) || defined(__aarch64__)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc/src/lifetime.h"
 #include "alloc/src/stats.h"
 #include "alloc/src/tuner.h"
 
@@ -35,11 +36,27 @@ constexpr auto kDirectRanges = [] {
   return t;
 }();
 
-void update_direct(Heap* h, unsigned cls) {
-  Page* pg = h->queues[cls].first ? h->queues[cls].first : &g_empty_page;
-  h->first[cls] = pg;
+// A heap's pages come in two sets, each with its queues and tables: the default one and
+// the long-lived sites' (kPageLong, lifetime.h).
+struct Set {
+  PageQueue* queues;
+  Page** first;
+  Page** direct;
+};
+HAK_INLINE Set set_of(Heap* h, bool lng) {
+  return lng ? Set{h->queues_long, h->first_long, h->direct_long}
+             : Set{h->queues, h->first, h->direct};
+}
+HAK_INLINE bool page_is_long(const Page* pg) {
+  return pg->flags.load(std::memory_order_relaxed) & kPageLong;
+}
+
+void update_direct(Heap* h, unsigned cls, bool lng) {
+  Set s = set_of(h, lng);
+  Page* pg = s.queues[cls].first ? s.queues[cls].first : &g_empty_page;
+  s.first[cls] = pg;
   DirectRange r = kDirectRanges.r[cls];
-  for (unsigned i = r.lo; i <= r.hi && r.lo <= r.hi; ++i) h->direct[i] = pg;
+  for (unsigned i = r.lo; i <= r.hi && r.lo <= r.hi; ++i) s.direct[i] = pg;
 }
 
 void queue_push_front(Heap* h, PageQueue* q, Page* pg, unsigned cls) {
@@ -50,7 +67,7 @@ void queue_push_front(Heap* h, PageQueue* q, Page* pg, unsigned cls) {
   else
     q->last = pg;
   q->first = pg;
-  if (q != &h->full) update_direct(h, cls);
+  if (q != &h->full) update_direct(h, cls, page_is_long(pg));
 }
 
 void queue_push_back(Heap* h, PageQueue* q, Page* pg, unsigned cls) {
@@ -61,7 +78,7 @@ void queue_push_back(Heap* h, PageQueue* q, Page* pg, unsigned cls) {
   else
     q->first = pg;
   q->last = pg;
-  if (q != &h->full && q->first == pg) update_direct(h, cls);
+  if (q != &h->full && q->first == pg) update_direct(h, cls, page_is_long(pg));
 }
 
 void queue_remove(Heap* h, PageQueue* q, Page* pg, unsigned cls) {
@@ -74,12 +91,24 @@ void queue_remove(Heap* h, PageQueue* q, Page* pg, unsigned cls) {
   else
     q->last = pg->prev;
   pg->next = pg->prev = nullptr;
-  if (q != &h->full) update_direct(h, cls);
+  if (q != &h->full) update_direct(h, cls, page_is_long(pg));
+}
+
+// Every queue of the heap, for walks over all its pages: the classes of both sets, then the
+// full pages (index kAllQueues - 1).
+constexpr unsigned kAllQueues = 2 * kClasses + 1;
+HAK_INLINE PageQueue* heap_queue(Heap* h, unsigned i) {
+  return i < kClasses ? &h->queues[i] : i < 2 * kClasses ? &h->queues_long[i - kClasses] : &h->full;
+}
+
+// The queue of the page's class in its set (not the full queue).
+PageQueue* class_queue(Heap* h, Page* pg) {
+  return &set_of(h, page_is_long(pg)).queues[pg->size_class];
 }
 
 PageQueue* queue_of(Heap* h, Page* pg) {
   return (pg->flags.load(std::memory_order_relaxed) & kPageInFull) ? &h->full
-                                                                   : &h->queues[pg->size_class];
+                                                                   : class_queue(h, pg);
 }
 
 // Carves more blocks from the untouched part of the page: about 4 KiB at a time, so that
@@ -101,7 +130,7 @@ void page_extend(Page* pg) {
   __atomic_store_n(&pg->capacity, pg->capacity + n, __ATOMIC_RELAXED);
 }
 
-void page_init(Heap* h, Page* pg, unsigned cls) {
+void page_init(Heap* h, Page* pg, unsigned cls, bool lng) {
   Segment* s = segment_of(reinterpret_cast<uintptr_t>(pg));
   size_t idx = static_cast<size_t>(pg - s->pages);
   size_t span = pg->slice_count * kSliceSize;
@@ -136,8 +165,9 @@ void page_init(Heap* h, Page* pg, unsigned cls) {
   pg->used = 0;
   pg->used_synced = 0;
   pg->samples = 0;
+  pg->sparse_ticks = 0;
   for (uint16_t& x : pg->sample_idx) x = 0;
-  pg->flags.store(kPageInUse, std::memory_order_relaxed);
+  pg->flags.store(lng ? kPageInUse | kPageLong : kPageInUse, std::memory_order_relaxed);
   pg->owner.store(h->token, std::memory_order_release);
 }
 
@@ -185,7 +215,7 @@ bool page_try_full(Heap* h, Page* pg) {
   if ((tf & ~kTfMask) ||
       !pg->thread_free.compare_exchange_strong(tf, tf | kTfNotify, std::memory_order_acq_rel))
     return false;  // remote frees arrived meanwhile: use them
-  queue_remove(h, &h->queues[pg->size_class], pg, pg->size_class);
+  queue_remove(h, class_queue(h, pg), pg, pg->size_class);
   page_set_flags(pg, kPageInFull, 0);
   queue_push_front(h, &h->full, pg, pg->size_class);
   return true;
@@ -201,20 +231,131 @@ void page_unfull(Heap* h, Page* pg) {
   while ((tf & kTfNotify) &&
          !pg->thread_free.compare_exchange_weak(tf, tf & ~kTfNotify, std::memory_order_acq_rel)) {
   }
-  queue_push_back(h, &h->queues[pg->size_class], pg, pg->size_class);
+  queue_push_back(h, class_queue(h, pg), pg, pg->size_class);
 }
 
-Page* find_page(Heap* h, unsigned cls) {
-  PageQueue* q = &h->queues[cls];
+// ---- Sparse pages --------------------------------------------------------------------
+//
+// A page whose blocks are mostly free but for a few that stay (a burst's survivors, what a
+// cache kept) cannot go back whole. Its OS pages that hold only free blocks can: they are
+// purged, and the free blocks they hold leave the free lists (their links would be gone)
+// until the page has nothing else to give, when they are carved again (they read zero).
+// The released OS pages are bits in the segment's released_map.
+
+// Index of the OS page holding address u, in its segment.
+HAK_INLINE size_t os_page_index(const Segment* s, uintptr_t u) {
+  return (u - reinterpret_cast<uintptr_t>(s)) / kOsPage;
+}
+
+// Whether block i of pg overlaps an OS page in released_map.
+bool block_released(const Segment* s, const Page* pg, uint32_t i) {
+  uintptr_t b = reinterpret_cast<uintptr_t>(pg->start) + uintptr_t{i} * pg->block_size;
+  for (size_t k = os_page_index(s, b), last = os_page_index(s, b + pg->block_size - 1); k <= last;
+       ++k)
+    if ((s->released_map[k / 64] >> (k % 64)) & 1) return true;
+  return false;
+}
+
+// The free blocks of the page's released OS pages come back as free blocks (the owner,
+// when the page has nothing else to give).
+void page_recarve(Page* pg) {
+  Segment* s = segment_of(reinterpret_cast<uintptr_t>(pg));
+  Block* head = pg->free;
+  for (uint32_t i = pg->capacity; i-- > 0;) {
+    if (!block_released(s, pg, i)) continue;
+    Block* b = reinterpret_cast<Block*>(pg->start + size_t{i} * pg->block_size);
+    b->next = encode(pg, head);
+    if (HAK_DEBUG >= 2) debug_poison(pg, b);
+    head = b;
+  }
+  pg->free = head;
+  size_t from = os_page_index(s, reinterpret_cast<uintptr_t>(pg->start));
+  size_t to = from + pg->slice_count * (kSliceSize / kOsPage);
+  for (size_t k = from; k < to; ++k) s->released_map[k / 64] &= ~(uint64_t{1} << (k % 64));
+  page_set_flags(pg, 0, kPageReleased);
+}
+
+// A sparse page (at most a quarter of its carved blocks handed out) gives back its OS
+// pages that hold only free blocks. The owner only.
+void page_release_sparse(Page* pg) {
+  uint32_t cap = pg->capacity;
+  size_t bs = pg->block_size;
+  if (pg->used * 4 > cap || size_t{cap} * bs < 4 * kOsPage) {
+    pg->sparse_ticks = 0;
+    return;
+  }
+  // Sparse at two looks running, with no allocation from it between (find_page resets the
+  // count): a page that a burst of the same sizes is about to fill again is left alone,
+  // or it would fault its OS pages in again at every burst.
+  if (++pg->sparse_ticks < 2) return;
+  page_collect(pg);  // other threads' frees are free blocks too
+  if (pg->samples) {  // sampled blocks among the free ones die now (they leave the lists)
+    sample_collect(pg, pg->free);
+    sample_collect(pg, pg->local_free);
+  }
+  uint64_t free_bits[8192 / 64] = {};
+  uint32_t nfree = 0;
+  for (Block* list : {pg->free, pg->local_free}) {
+    for (Block* b = list; b; b = decode(pg, b->next)) {
+      uint32_t i = block_index(pg, reinterpret_cast<uintptr_t>(b));
+      if (i >= cap || ++nfree > cap) return;  // not ours to judge: leave the page as it is
+      free_bits[i / 64] |= uint64_t{1} << (i % 64);
+    }
+  }
+  Segment* s = segment_of(reinterpret_cast<uintptr_t>(pg));
+  uintptr_t start = reinterpret_cast<uintptr_t>(pg->start);
+  size_t first_os = os_page_index(s, start);
+  size_t end_os = os_page_index(s, start + size_t{cap} * bs);  // OS pages wholly in the blocks
+  size_t released = 0;
+  for (size_t k = first_os; k < end_os; ++k) {
+    uintptr_t lo = reinterpret_cast<uintptr_t>(s) + k * kOsPage;
+    uint32_t a = static_cast<uint32_t>((lo - start) / bs);
+    uint32_t z = static_cast<uint32_t>((lo + kOsPage - 1 - start) / bs);
+    bool all_free = true;
+    for (uint32_t i = a; i <= z && all_free; ++i)
+      all_free = (free_bits[i / 64] >> (i % 64)) & 1;
+    if (!all_free) continue;
+    s->released_map[k / 64] |= uint64_t{1} << (k % 64);
+    ++released;
+  }
+  if (released == 0) return;
+  // The free lists keep only blocks of OS pages still resident.
+  Block* head = nullptr;
+  for (uint32_t i = cap; i-- > 0;) {
+    if (!((free_bits[i / 64] >> (i % 64)) & 1) || block_released(s, pg, i)) continue;
+    Block* b = reinterpret_cast<Block*>(pg->start + size_t{i} * bs);
+    b->next = encode(pg, head);
+    head = b;
+  }
+  pg->free = head;
+  pg->local_free = nullptr;
+  for (size_t k = first_os; k < end_os;) {  // purge runs of released OS pages
+    if (!((s->released_map[k / 64] >> (k % 64)) & 1)) {
+      ++k;
+      continue;
+    }
+    size_t j = k;
+    while (j < end_os && ((s->released_map[j / 64] >> (j % 64)) & 1)) ++j;
+    os_purge(reinterpret_cast<uint8_t*>(s) + k * kOsPage, (j - k) * kOsPage);
+    k = j;
+  }
+  page_set_flags(pg, kPageReleased, 0);
+}
+
+Page* find_page(Heap* h, unsigned cls, bool lng) {
+  PageQueue* q = &set_of(h, lng).queues[cls];
   for (Page* pg = q->first; pg;) {
     page_collect(pg);
     page_sync_live(h, pg);
+    if (!pg->free && (pg->flags.load(std::memory_order_relaxed) & kPageReleased))
+      page_recarve(pg);
     if (!pg->free && pg->capacity < pg->reserved) page_extend(pg);
     if (pg->free) {
       if (pg != q->first) {
         queue_remove(h, q, pg, cls);
         queue_push_front(h, q, pg, cls);
       }
+      pg->sparse_ticks = 0;
       return pg;
     }
     Page* next = pg->next;
@@ -223,7 +364,7 @@ Page* find_page(Heap* h, unsigned cls) {
   }
   Page* pg = segment_page_alloc(h, class_slices(cls), class_size(cls) > 64 * 1024);
   if (!pg) return nullptr;
-  page_init(h, pg, cls);
+  page_init(h, pg, cls, lng);
   page_extend(pg);
   queue_push_front(h, q, pg, cls);
   return pg;
@@ -241,6 +382,10 @@ void record_site(Page* pg, Block* b, hak_site_t site) {
 // Gives a page with no live block back to its segment (its samples' lifetimes end here).
 void page_free(Heap* h, Page* pg) {
   if (HAK_UNLIKELY(pg->samples)) sample_collect(pg, pg->local_free);
+  if (pg->flags.load(std::memory_order_relaxed) & kPageSwept) {  // off the sweep list
+    for (uint32_t i = 0; i < h->nsampled; ++i)
+      if (h->sampled_pages[i] == pg) h->sampled_pages[i--] = h->sampled_pages[--h->nsampled];
+  }
   page_sync_live(h, pg);
   segment_page_free(h, pg);
 }
@@ -248,7 +393,7 @@ void page_free(Heap* h, Page* pg) {
 // A page whose last block came home: give it back unless it is the only page of its class
 // (keeping one avoids mapping and unmapping on every alloc/free of a lone block).
 void page_retire(Heap* h, Page* pg) {
-  PageQueue* q = &h->queues[pg->size_class];
+  PageQueue* q = class_queue(h, pg);
   if (q->first == pg && q->last == pg && pg->block_size <= 64 * 1024) return;
   queue_remove(h, q, pg, pg->size_class);
   page_free(h, pg);
@@ -320,8 +465,8 @@ void heap_page_queue_remove(Heap* h, Page* pg) {
 
 void heap_set_owner(Heap* h, uintptr_t token) {
   h->token = token;
-  for (unsigned c = 0; c <= kClasses; ++c) {
-    for (Page* pg = c < kClasses ? h->queues[c].first : h->full.first; pg; pg = pg->next) {
+  for (unsigned i = 0; i < kAllQueues; ++i) {
+    for (Page* pg = heap_queue(h, i)->first; pg; pg = pg->next) {
       // A remote free may flip the slow bit meanwhile (page_set_flags): keep it.
       uintptr_t x = pg->owner.load(std::memory_order_relaxed);
       while (!pg->owner.compare_exchange_weak(x, token | (x & kOwnerSlow),
@@ -332,9 +477,8 @@ void heap_set_owner(Heap* h, uintptr_t token) {
 }
 
 void heap_sync_live(Heap* h) {
-  for (unsigned c = 0; c <= kClasses; ++c)
-    for (Page* pg = c < kClasses ? h->queues[c].first : h->full.first; pg; pg = pg->next)
-      page_sync_live(h, pg);
+  for (unsigned i = 0; i < kAllQueues; ++i)
+    for (Page* pg = heap_queue(h, i)->first; pg; pg = pg->next) page_sync_live(h, pg);
 }
 
 namespace {
@@ -363,8 +507,8 @@ HAK_NOINLINE void* malloc_big(Heap* h, size_t n, hak_site_t site, void* ra, uint
   size_t usable;
   if (n <= threshold && n <= kMediumMax) {
     unsigned cls = size_class(n);
-    Page* pg = h->queues[cls].first;
-    if (!pg || !pg->free) pg = find_page(h, cls);
+    Page* pg = h->queues[cls].first;  // one-block pages: no long set needed
+    if (!pg || !pg->free) pg = find_page(h, cls, false);
     if (HAK_UNLIKELY(!pg)) {
       errno = ENOMEM;
       return nullptr;
@@ -391,30 +535,113 @@ HAK_NOINLINE void* malloc_big(Heap* h, size_t n, hak_site_t site, void* ra, uint
 
 }  // namespace
 
-void* malloc_generic(size_t n, hak_site_t site, void* ra, Page* pg) {
-  Heap* h = tl_heap;
-  // The common miss first, with nothing to save: the page's free list ran out and blocks
-  // the owner freed wait on its local list (no remote frees, samples, delayed frees or
-  // purge due, and this allocation is not sampled). Everything else goes the long way.
-  // (Only untagged allocations pass their page.)
-  if (HAK_LIKELY(pg != nullptr)) {
-    Block* b = pg->local_free;
-    int64_t left = h->sample_left - static_cast<int64_t>(pg->block_size);
-    if (b != nullptr && left >= 0 && pg->free == nullptr &&
-        pg->thread_free.load(std::memory_order_relaxed) == 0 && pg->samples == 0 &&
-        h->delayed.load(std::memory_order_relaxed) == nullptr && --h->purge_countdown >= 0) {
+namespace {
+
+// The common miss, with nothing to save: the page's free list ran out and blocks the owner
+// freed wait on its local list (no remote frees, samples, delayed frees or purge due, and
+// this allocation is not sampled). nullptr: the long way.
+HAK_INLINE void* refill_pop(Heap* h, Page* pg) {
+  Block* b = pg->local_free;
+  int64_t left = h->sample_left - static_cast<int64_t>(pg->block_size);
+  if (b != nullptr && left >= 0 && pg->free == nullptr &&
+      pg->thread_free.load(std::memory_order_relaxed) == 0 && pg->samples == 0 &&
+      h->delayed.load(std::memory_order_relaxed) == nullptr && --h->purge_countdown >= 0) {
+    __atomic_store_n(&h->sample_left, left, __ATOMIC_RELAXED);
+    pg->local_free = nullptr;
+    pg->free = b;
+    page_sync_live(h, pg);
+    page_pop(pg, b);
+    return b;
+  }
+  return nullptr;
+}
+
+// A plain allocation of up to 64 KiB in a heap that has long-lived implicit sites to
+// recognise: its return address picks the set, then the fast path's pop (or the common
+// refill) in that set's page.
+HAK_NOINLINE void* malloc_placed(Heap* h, size_t n, void* ra) {
+  bool lng = h->ra_long[(reinterpret_cast<uintptr_t>(ra) >> 4) % 64] ==
+             reinterpret_cast<uintptr_t>(ra);
+  Set s = set_of(h, lng);
+  Page* pg = n <= kSmallMax ? s.direct[(n + 7) >> 3] : s.first[size_class(n)];
+  int64_t left = h->sample_left - static_cast<int64_t>(pg->block_size);
+  if (HAK_LIKELY(left >= 0)) {
+    if (Block* b = pg->free) {
       __atomic_store_n(&h->sample_left, left, __ATOMIC_RELAXED);
-      pg->local_free = nullptr;
-      pg->free = b;
-      page_sync_live(h, pg);
       page_pop(pg, b);
       return b;
     }
+    if (void* p = refill_pop(h, pg)) return p;
   }
-  return malloc_slow(h, n, site, ra);
+  return malloc_slow(h, n, 0, ra, lng);
 }
 
-void* malloc_slow(Heap* h, size_t n, hak_site_t site, void* ra) {
+}  // namespace
+
+void heap_release_sparse(Heap* h) {
+  uint64_t used = 0, carved = 0;  // bytes: the occupancy of the pages of blocks <= 64 KiB
+  for (unsigned i = 0; i < kAllQueues; ++i) {
+    PageQueue* q = heap_queue(h, i);
+    for (Page* pg = q->first; pg; pg = pg->next) {
+      if (pg->block_size > 64 * 1024) continue;
+      used += uint64_t{pg->used} * pg->block_size;
+      carved += uint64_t{pg->capacity} * pg->block_size;
+      // (Not a class's first page: the one allocation takes from.)
+      if (pg != q->first || q == &h->full)
+        if (!(pg->flags.load(std::memory_order_relaxed) & kPageReleased)) page_release_sparse(pg);
+    }
+  }
+  // Separating long-lived blocks pays where dead ones leave pages half empty around them
+  // (bench/frag burst); where pages stay full (short-lived blocks die at once and their
+  // space is reused: bench/frag lru) it only costs the placement path. Hysteresis: on below
+  // half full, off above 70 %, on at least 16 MiB carved.
+  bool was = h->placement_pays;
+  if (carved >= (uint64_t{16} << 20)) {
+    if (used * 2 < carved)
+      h->placement_pays = true;
+    else if (used * 10 > carved * 7)
+      h->placement_pays = false;
+  }
+  if (h->placement_pays != was) heap_refresh_life(h);
+}
+
+void heap_sweep_samples(Heap* h) {
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < h->nsampled; ++i) {
+    Page* pg = h->sampled_pages[i];  // (pages leave the list when they are freed)
+    if (pg->local_free) sample_collect(pg, pg->local_free);
+    if (__atomic_load_n(&pg->samples, __ATOMIC_RELAXED) != 0)
+      h->sampled_pages[kept++] = pg;
+    else
+      pg->flags.fetch_and(static_cast<uint8_t>(~kPageSwept), std::memory_order_relaxed);
+  }
+  h->nsampled = kept;
+}
+
+void heap_refresh_life(Heap* h) {
+  uintptr_t ras[64];
+  uint32_t gen;
+  unsigned n = life_long_ras(ras, 64, &gen);
+  memset(h->ra_long, 0, sizeof h->ra_long);
+  for (unsigned i = 0; i < n; ++i) h->ra_long[(ras[i] >> 4) % 64] = ras[i];
+  h->life_gen = gen;
+  bool on = g_placement && g_mode == kModeEvolving && n > 0 && h->placement_pays;
+  h->direct_max = on ? 0 : kSmallMax;
+  h->fast_max = on ? 0 : kMediumFast;
+}
+
+void* malloc_generic(size_t n, hak_site_t site, void* ra, Page* pg) {
+  Heap* h = tl_heap;
+  // (Only untagged allocations pass their page.)
+  if (HAK_LIKELY(pg != nullptr))
+    if (void* p = refill_pop(h, pg)) return p;
+  // The fast path's limits are 0: this heap recognises long-lived implicit sites.
+  if (pg == nullptr && site == 0 && n <= kMediumFast && h->direct_max == 0 && h != &g_empty_heap)
+    return malloc_placed(h, n, ra);
+  return malloc_slow(h, n, site, ra, site != 0 && site_is_long(site));
+}
+
+void* malloc_slow(Heap* h, size_t n, hak_site_t site, void* ra, bool lng) {
   if (HAK_UNLIKELY(h == &g_empty_heap)) {
     h = heap_for_thread();
     if (!h) {
@@ -427,16 +654,24 @@ void* malloc_slow(Heap* h, size_t n, hak_site_t site, void* ra) {
   if (HAK_UNLIKELY(--h->purge_countdown < 0)) {
     h->purge_countdown = 64;  // the clock costs more than this whole path: look now and then
     if (h->dirty_slices != 0) heap_purge(h, false);
+    if (h->nsampled != 0) heap_sweep_samples(h);
+    uint64_t now = now_ns();
+    if (now >= h->next_sparse_ns) {
+      h->next_sparse_ns = now + g_config.purge_delay_ns;
+      heap_release_sparse(h);
+    }
   }
+  if (HAK_UNLIKELY(h->life_gen != g_life_gen.load(std::memory_order_relaxed)))
+    heap_refresh_life(h);
   // This allocation will be sampled: time it (the latency KPI).
   uint64_t t0 = h->sample_left < static_cast<int64_t>(n + 16) ? cycles() : 0;
   if (HAK_UNLIKELY(n > kMediumFast)) return malloc_big(h, n, site, ra, t0);
   // Up to 64 KiB: a page of the class with a free block (the owner's and other threads'
   // frees collected, fresh blocks carved, or a new page).
   unsigned cls = size_class(n);
-  Page* pg = h->queues[cls].first;
+  Page* pg = set_of(h, lng).queues[cls].first;
   if (!pg || !pg->free) {
-    pg = find_page(h, cls);
+    pg = find_page(h, cls, lng);
     if (HAK_UNLIKELY(!pg)) {
       errno = ENOMEM;
       return nullptr;
@@ -546,8 +781,8 @@ void heap_drain_delayed(Heap* h) {
 // Returns every empty page of the heap (and, when forced, purges at once).
 void collect_heap(Heap* h, bool force) {
   heap_drain_delayed(h);
-  for (unsigned c = 0; c <= kClasses; ++c) {
-    PageQueue* q = c < kClasses ? &h->queues[c] : &h->full;
+  for (unsigned i = 0; i < kAllQueues; ++i) {
+    PageQueue* q = heap_queue(h, i);
     for (Page* pg = q->first; pg;) {
       Page* next = pg->next;
       page_collect(pg);
@@ -555,7 +790,7 @@ void collect_heap(Heap* h, bool force) {
       if (pg->used == 0) {
         queue_remove(h, q, pg, pg->size_class);
         page_free(h, pg);
-      } else if (c == kClasses && pg->free) {
+      } else if (q == &h->full && pg->free) {
         page_unfull(h, pg);
       }
       pg = next;

@@ -4,6 +4,7 @@
 //   site <length>:<name> <committed arm> <epochs> <reference cost>
 //   arm <arm> <trials> <mean reward>
 //   ...
+//   life <short> <long>      (the site's lifetime counts, lifetime.h; optional)
 //
 // Saving takes an exclusive flock on PATH.lock, reads what is there now (another process
 // may have saved since we loaded), adds this run's trials to it, writes PATH.tmp.PID and
@@ -21,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc/src/lifetime.h"
 #include "alloc/src/stats.h"
 #include "alloc/src/tuner.h"
 
@@ -125,6 +127,12 @@ bool parse(const char* buf, size_t len, Table* t) {
       cur->epochs = strtoull(q, &q, 10);
       cur->cost_ref = strtod(q, &q);
       if (q != e || cur->committed >= kArms || !(cur->cost_ref >= 0)) return false;
+    } else if (strncmp(p, "life ", 5) == 0 && cur) {
+      cur->life_short = strtod(p + 5, &q);
+      cur->life_long = strtod(q, &q);
+      if (q != e || !(cur->life_short >= 0) || !(cur->life_long >= 0) ||
+          cur->life_short > 1e9 || cur->life_long > 1e9)
+        return false;
     } else if (strncmp(p, "arm ", 4) == 0 && cur) {
       unsigned long a = strtoul(p + 4, &q, 10);
       double n = strtod(q, &q);
@@ -209,12 +217,21 @@ void profile_save() {
     }
     // Add this run's trials (what we have minus what we loaded) to what is there now.
     uint32_t n = site_count();
-    for (hak_site_t s = 1; s < n; ++s) {
+    for (hak_site_t s = 2; s < n; ++s) {  // (0 none, 1 other)
+      // Lifetime counts: this run's (which began with the profile's) replace the file's.
+      double ls, ll;
+      life_counts(s, &ls, &ll);
       TunerState st;
-      if (!tuner_state(s, &st)) continue;
+      bool tuned = tuner_state(s, &st);
+      if (!tuned && ls + ll <= 0) continue;
       const char* name = hak_site_name(s);
       ProfileSite* ps = table_find(&now, name);
       if (!ps && !(ps = table_add(&now, name, strlen(name)))) continue;
+      if (ls + ll > 0) {
+        ps->life_short = ls;
+        ps->life_long = ll;
+      }
+      if (!tuned) continue;
       for (unsigned a = 0; a < kArms; ++a) {
         double dn = st.arms[a].n - st.loaded[a].n;
         double dsum = st.arms[a].n * st.arms[a].mean - st.loaded[a].n * st.loaded[a].mean;
@@ -248,6 +265,10 @@ void profile_save() {
       for (unsigned a = 0; a < kArms; ++a) {
         if (ps.arms[a].n <= 0) continue;
         k = snprintf(line, sizeof line, "arm %u %.17g %.17g\n", a, ps.arms[a].n, ps.arms[a].mean);
+        put(line, static_cast<size_t>(k));
+      }
+      if (ps.life_short + ps.life_long > 0) {
+        k = snprintf(line, sizeof line, "life %.6g %.6g\n", ps.life_short, ps.life_long);
         put(line, static_cast<size_t>(k));
       }
     }

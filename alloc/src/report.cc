@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "alloc/src/bigcache.h"
+#include "alloc/src/lifetime.h"
 #include "alloc/src/stats.h"
 #include "alloc/src/tuner.h"
 
@@ -226,6 +227,8 @@ bool get_site_stats(hak_site_t site, hak_site_stats_t* o) {
     o->tuner_epochs = ts.epochs;
     o->tuner_switches = ts.switches;
   }
+  o->life_class = __atomic_load_n(&g_site_life[site], __ATOMIC_RELAXED);
+  life_counts(site, &o->life_short, &o->life_long);
   o->policy_threshold = threshold_of(pol);
   o->policy_bigcache = pol.bigcache;
   o->policy_thp = pol.thp;
@@ -295,8 +298,9 @@ void write_text(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
       "dropped\n\n",
       n, static_cast<unsigned long long>(site_overflow_count()),
       static_cast<unsigned long long>(stats_samples_dropped()));
-  o.printf("%-40s %12s %12s %10s %10s %10s %8s %9s %10s  %s\n", "site", "allocs", "frees", "bytes",
-           "live", "peak", "reallocs", "mean", "lifetime", "policy (bigcache hits)");
+  o.printf("%-40s %12s %12s %10s %10s %10s %8s %9s %10s %5s  %s\n", "site", "allocs", "frees",
+           "bytes", "live", "peak", "reallocs", "mean", "lifetime", "class",
+           "policy (bigcache hits)");
   for (size_t i = 0; i < n; ++i) {
     const hak_site_stats_t& s = sites[i];
     char name[64];
@@ -315,7 +319,8 @@ void write_text(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
                  100.0 * static_cast<double>(s.bigcache_hits) / static_cast<double>(lookups));
       }
     }
-    o.printf("%-40.40s %12llu %12llu %10s %10s %10s %8llu %9s %10s  %s\n", name,
+    static const char* const kClass[] = {"-", "short", "long"};
+    o.printf("%-40.40s %12llu %12llu %10s %10s %10s %8llu %9s %10s %5s  %s\n", name,
              static_cast<unsigned long long>(s.allocs), static_cast<unsigned long long>(s.frees),
              human(static_cast<double>(s.bytes), a, sizeof a),
              human(static_cast<double>(s.live_bytes), b, sizeof b),
@@ -323,7 +328,8 @@ void write_text(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
              static_cast<unsigned long long>(s.reallocs),
              human(s.allocs ? static_cast<double>(s.bytes) / static_cast<double>(s.allocs) : 0, d,
                    sizeof d),
-             s.lifetime_samples ? human_ns(s.lifetime_p50_ns, e, sizeof e) : "-", pol);
+             s.lifetime_samples ? human_ns(s.lifetime_p50_ns, e, sizeof e) : "-",
+             kClass[s.life_class < 3 ? s.life_class : 0], pol);
   }
   o.printf(
       "(~ marks sites whose counts are estimated from samples: plain malloc of small blocks)\n");
@@ -424,13 +430,15 @@ void write_json(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
     }
     o.printf(
         "}, \"lifetime_ns\": {\"samples\": %llu, \"mean\": %llu, \"p50\": %llu, \"max\": %llu}, "
+        "\"lifetime_class\": {\"class\": \"%s\", \"short\": %.6g, \"long\": %.6g}, "
         "\"large\": {\"allocs\": %llu, \"mean_ns\": %llu}, "
         "\"bigcache\": {\"hits\": %llu, \"misses\": %llu}",
         static_cast<unsigned long long>(s.lifetime_samples),
         static_cast<unsigned long long>(s.lifetime_mean_ns),
         static_cast<unsigned long long>(s.lifetime_p50_ns),
         static_cast<unsigned long long>(s.lifetime_max_ns),
-        static_cast<unsigned long long>(s.large_allocs),
+        s.life_class == kLifeLong ? "long" : s.life_class == kLifeShort ? "short" : "unknown",
+        s.life_short, s.life_long, static_cast<unsigned long long>(s.large_allocs),
         static_cast<unsigned long long>(s.large_mean_ns),
         static_cast<unsigned long long>(s.bigcache_hits),
         static_cast<unsigned long long>(s.bigcache_misses));

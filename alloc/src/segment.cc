@@ -159,6 +159,9 @@ void segment_page_free(Heap* h, Page* pg) {
   pg->samples = 0;
   for (uint16_t& x : pg->sample_idx) x = 0;
   pg->owner.store(0, std::memory_order_relaxed);
+  // Its OS pages given back while it was sparse are free slices' now.
+  constexpr size_t kPer = kSliceSize / kOsPage;
+  set_bits(s->released_map, idx * kPer, n * kPer, false);
   if (s->slice_page[idx + n - 1] == pg)  // not a one-block page
     for (size_t i = 1; i < n; ++i) s->slice_page[idx + i] = &s->pages[idx + i];
   set_bits(s->free_map, idx, n, true);

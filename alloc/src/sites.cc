@@ -194,6 +194,10 @@ void sites_fork(int phase) {
 uint64_t site_overflow_count() { return g_site_overflow.load(std::memory_order_relaxed); }
 uint32_t site_count() { return g_site_count.load(std::memory_order_acquire); }
 bool site_is_implicit(hak_site_t s) { return s < site_count() && g_sites[s].implicit; }
+uintptr_t site_return_address(hak_site_t s) {
+  if (s >= site_count() || !g_sites[s].implicit || g_sites[s].nframes != 1) return 0;
+  return g_sites[s].frames[0];
+}
 void site_location(hak_site_t s, const char** file, int* line) {
   *file = s < site_count() ? g_sites[s].file : "";
   *line = s < site_count() ? g_sites[s].line : 0;

@@ -2,13 +2,17 @@
 // plain malloc), and the merged views the report and the tuner read.
 #include "alloc/src/stats.h"
 
+#include "alloc/src/lifetime.h"
 #include "alloc/src/mathx.h"
+#include "alloc/src/tuner.h"
 
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+
+#include <algorithm>
 
 namespace hak {
 
@@ -100,28 +104,19 @@ struct Sample {
   float weight;
   uint16_t site;
   uint8_t exact;  // counted exactly already (tagged, or a large block): no estimates
+  uint8_t aged;   // counted long for its site while alive (lifetime.h): not again at death
   uint32_t size;
+  const Heap* heap;  // the allocating heap, whose clock measures the lifetime in bytes
+  uint64_t clock;    // its clock at the allocation
+  uint64_t seq;      // samples taken before it (its cohort: lifetime.h)
 };
+std::atomic<uint64_t> g_sample_seq{0};
 // Live samples, by block address: an open-addressing table that grows with them (a sample
 // stands for ~kSampleMean bytes, so even a large heap has few). Its slots are spread over
 // the table by hashing, so a fixed big table would end up resident, page by page.
 constexpr size_t kMinSampleSlots = 256, kMaxSampleSlots = size_t{1} << 16;
 // The sample table's lock: held for a few dozen instructions, taken once per sample (one
-// allocation in 512 KiB, but nearly every block bigger than that). A test-and-set that
-// yields when busy costs one atomic each way; a pthread mutex cost ~50 instructions more
-// per sampled allocation and free (bench/alloc large under callgrind).
-class SpinLock {
- public:
-  void lock() {
-    while (held_.exchange(true, std::memory_order_acquire))
-      while (held_.load(std::memory_order_relaxed)) sched_yield();
-  }
-  void unlock() { held_.store(false, std::memory_order_release); }
-  void reinit() { held_.store(false, std::memory_order_relaxed); }  // a forked child
-
- private:
-  std::atomic<bool> held_{false};
-};
+// allocation in 512 KiB, but nearly every block bigger than that).
 SpinLock g_sample_lock;
 Sample* g_samples;
 size_t g_sample_slots;  // a power of two, or 0 before the first sample
@@ -266,6 +261,64 @@ void sample_reset_heap(Heap* h) {
   h->sampled_total = v;
 }
 
+namespace {
+
+// Every 32 samples: the live samples past the lifetime horizon whose cohorts (the samples
+// taken just before them) have mostly died count long for their sites.
+void life_scan_samples() {
+  constexpr uint64_t kCohort = 128;
+  // The live samples' sequence numbers, sorted, in a scratch mapping (no malloc here).
+  static uint64_t* seqs;
+  static size_t seqs_cap;
+  g_sample_lock.lock();
+  if (seqs_cap < g_sample_count) {
+    size_t cap = (g_sample_count + 1023) & ~size_t{1023};
+    void* m = mmap(nullptr, cap * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m != MAP_FAILED) {
+      if (seqs) munmap(seqs, seqs_cap * sizeof(uint64_t));
+      seqs = static_cast<uint64_t*>(m);
+      seqs_cap = cap;
+    }
+  }
+  if (seqs_cap >= g_sample_count) {
+    size_t n = 0;
+    for (size_t i = 0; i < g_sample_slots; ++i)
+      if (g_samples[i].ptr > 1) seqs[n++] = g_samples[i].seq;
+    std::sort(seqs, seqs + n);
+    for (size_t i = 0; i < g_sample_slots; ++i) {
+      Sample& s = g_samples[i];
+      if (s.ptr <= 1 || s.aged || s.seq < kCohort) continue;
+      uint64_t clock = heap_clock(s.heap);
+      if (clock < s.clock) continue;
+      size_t alive = static_cast<size_t>(std::lower_bound(seqs, seqs + n, s.seq) -
+                                         std::lower_bound(seqs, seqs + n, s.seq - kCohort));
+      double dead = 1.0 - static_cast<double>(alive) / static_cast<double>(kCohort);
+      if (life_alive(s.site, clock - s.clock, dead)) s.aged = 1;
+    }
+  }
+  g_sample_lock.unlock();
+}
+
+uint8_t g_life_seeded[kMaxSites];  // the profile's counts were added for this site
+
+// A sample of `site` was taken by heap h: lifetime bookkeeping that rides on samples (they
+// come one per 512 KiB of allocation, so the fast paths never see it).
+void life_note_sample(Heap* h, hak_site_t site) {
+  if (site < kMaxSites && !__atomic_load_n(&g_life_seeded[site], __ATOMIC_RELAXED)) {
+    __atomic_store_n(&g_life_seeded[site], uint8_t{1}, __ATOMIC_RELAXED);
+    if (profile_path())
+      if (const ProfileSite* ps = profile_find(hak_site_name(site)))
+        life_seed(site, ps->life_short, ps->life_long);
+  }
+  static std::atomic<uint32_t> samples{0};
+  if (samples.fetch_add(1, std::memory_order_relaxed) % 32 == 31) life_scan_samples();
+  if (h->life_gen != g_life_gen.load(std::memory_order_relaxed) && g_mode == kModeEvolving)
+    heap_refresh_life(h);
+}
+
+}  // namespace
+
 void sample_alloc(Heap* h, void* p, size_t n, size_t usable, hak_site_t site, void* ra,
                   uint64_t t0, hak_site_t implicit) {
   uint64_t t1 = t0 ? cycles() : 0;
@@ -312,7 +365,12 @@ void sample_alloc(Heap* h, void* p, size_t n, size_t usable, hak_site_t site, vo
              static_cast<float>(weight),
              static_cast<uint16_t>(site),
              static_cast<uint8_t>(exact),
-             static_cast<uint32_t>(usable > UINT32_MAX ? UINT32_MAX : usable)};
+             0,
+             static_cast<uint32_t>(usable > UINT32_MAX ? UINT32_MAX : usable),
+             h,
+             heap_clock(h),
+             g_sample_seq.fetch_add(1, std::memory_order_relaxed)};
+  life_note_sample(h, site);
   if (sample_insert(smp)) {
     // Mark the block so that its free looks the sample up.
     uintptr_t u = reinterpret_cast<uintptr_t>(p);
@@ -328,7 +386,11 @@ void sample_alloc(Heap* h, void* p, size_t n, size_t usable, hak_site_t site, vo
           break;
         }
       }
-      __atomic_add_fetch(&pg->samples, 1u, __ATOMIC_RELAXED);
+      if (__atomic_add_fetch(&pg->samples, 1u, __ATOMIC_RELAXED) == 1 && h->nsampled < 256 &&
+          !(pg->flags.load(std::memory_order_relaxed) & kPageSwept)) {
+        h->sampled_pages[h->nsampled++] = pg;  // swept for deaths (heap_sweep_samples)
+        pg->flags.fetch_or(kPageSwept, std::memory_order_relaxed);
+      }
       if (!kept) page_set_flags(pg, kPageSampledMany, 0);
     } else if (LargeBlock* lb = large_of(u)) {
       lb->sampled = 1;
@@ -391,6 +453,10 @@ void sample_free(void* p, size_t usable) {
   }
   if (g_mode == kModeOff || tl_in_hook) return;
   ++tl_in_hook;
+  // Its lifetime in bytes of its thread's allocation (a heap reused by another thread
+  // since has a younger clock: no measure then).
+  uint64_t clock = heap_clock(s.heap);
+  if (!s.aged && clock >= s.clock) life_dead(s.site, clock - s.clock);
   uint64_t life =
       static_cast<uint64_t>(static_cast<double>(cycles() - s.t_cycles) / cycles_per_ns());
   if (SiteStats* st = site_stats(s.site)) {

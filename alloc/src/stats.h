@@ -135,6 +135,9 @@ void sample_reset_heap(Heap* h);             // a heap's first countdown (and af
 
 // Implicit sites: from the caller's return address, or HAKMEM_SITE_DEPTH frames.
 hak_site_t implicit_site(void* ra);
+uint32_t site_count();
+// The return address of an implicit site of one frame (HAKMEM_SITE_DEPTH 0); else 0.
+uintptr_t site_return_address(hak_site_t s);
 extern int g_site_depth;
 
 // Cycle counter for latencies, and its rate (measured against the clock).

@@ -150,6 +150,7 @@ struct ProfileSite {
   uint64_t epochs;
   double cost_ref;
   Bandit::Arm arms[kArms];
+  double life_short, life_long;  // lifetime counts (lifetime.h), a `life` line
 };
 const ProfileSite* profile_find(const char* name);
 void profile_load();  // at start (when HAKMEM_PROFILE is set)

@@ -35,6 +35,10 @@
 //   mleak         churn that leaks 1 in 128 of the blocks it retires: memory grows slowly
 //   peak          ~512 MiB of small and medium blocks, all freed, then ~300 ms of light
 //                 activity; RSS after that is what the allocator kept
+//   burst         bench/frag: bursts of short-lived blocks interleaved with a few
+//                 long-lived ones from another call site; the short ones die per burst
+//   lru           bench/frag: an LRU cache of long-lived entries beside short-lived
+//                 request buffers
 #include <dlfcn.h>
 #include <math.h>
 #include <pthread.h>
@@ -1406,6 +1410,37 @@ struct PeakBlock {
   uint32_t n, id;
 };
 
+// Light activity after the work: 1000 live blocks of peak's mix, 100 replacements per
+// millisecond, for `seconds`: an allocator that gives memory back on its slow paths gets
+// the chance to. Returns the RSS (KiB) at its end; *ops, the replacements. Its checks stay
+// out of the checksums: timing decides how many there are.
+long light_phase(Rng& rng, double seconds, uint64_t seed, uint64_t first_id, const char* who,
+                 uint64_t* ops) {
+  constexpr size_t kLive = 1000;
+  OsArray<Slot> work(kLive);
+  uint64_t n_ops = 0, small_w = 0, medium_w = 0;
+  const double start = now_s();
+  while (now_s() - start < seconds) {
+    for (int k = 0; k < 100; ++k) {
+      Slot& s = work[rng.below(kLive)];
+      if (s.p) {
+        check_block(s.p, s.n, s.tag, who);
+        free(s.p);
+      }
+      new_block(s, peak_size(rng, small_w, medium_w), mix(seed, first_id + ++n_ops), who);
+    }
+    sleep_s(0.001);
+  }
+  const long rss = rss_kb();
+  for (size_t i = 0; i < kLive; ++i)
+    if (work[i].p) {
+      check_block(work[i].p, work[i].n, work[i].tag, who);
+      free(work[i].p);
+    }
+  *ops = n_ops;
+  return rss;
+}
+
 void peak(const Options& o, Result& res) {
   const uint64_t target = static_cast<uint64_t>(o.size_mb ? o.size_mb : 512) << 20;
   const double idle_s = (o.idle_ms > 0 ? o.idle_ms : 300) / 1000.0;
@@ -1451,33 +1486,8 @@ void peak(const Options& o, Result& res) {
   blocks.release();
   const long rss_freed = rss_kb();
 
-  // Light activity: 1000 live blocks of the same mix, 100 replacements per millisecond.
-  // Its checks stay out of the checksum: timing decides how many there are.
-  constexpr size_t kLive = 1000;
-  OsArray<Slot> work(kLive);
-  uint64_t light_ops = 0, small_w = 0, medium_w = 0;
-  const double light_start = now_s();
-  while (now_s() - light_start < idle_s) {
-    for (int k = 0; k < 100; ++k) {
-      Slot& s = work[rng.below(kLive)];
-      if (s.p) {
-        check_block(s.p, s.n, s.tag, "peak (light)");
-        free(s.p);
-      }
-      s.n = peak_size(rng, small_w, medium_w);
-      s.tag = tag_of(count + ++light_ops);
-      s.p = malloc(s.n);
-      if (!s.p) die("peak: malloc(%zu) failed", s.n);
-      fill_block(s.p, s.n, s.tag);
-    }
-    sleep_s(0.001);
-  }
-  const long rss_after = rss_kb();
-  for (size_t i = 0; i < kLive; ++i)
-    if (work[i].p) {
-      check_block(work[i].p, work[i].n, work[i].tag, "peak (light)");
-      free(work[i].p);
-    }
+  uint64_t light_ops = 0;
+  const long rss_after = light_phase(rng, idle_s, seed, count, "peak (light)", &light_ops);
 
   Usage total = alloc;
   total.wall += release.wall;
@@ -1492,6 +1502,224 @@ void peak(const Options& o, Result& res) {
   res.set_int("rss_start_kb", rss_start);
   res.set_int("rss_peak_kb", rss_peak);
   res.set_int("rss_freed_kb", rss_freed);
+  res.set_int("rss_after_kb", rss_after);
+  res.set_int("light_ops", static_cast<long long>(light_ops));
+  res.set_int("check", static_cast<long long>(sum & 0xffffffffff));
+}
+
+// ---- burst (bench/frag) ----------------------------------------------------------------
+//
+// The fragmentation shape of servers and runtimes: bursts of short-lived blocks (request
+// buffers, temporaries) from one call site, interleaved with a few long-lived ones (cache
+// entries, interned strings) from another, in the same size classes; at the end of each
+// burst the short-lived blocks die and the long-lived ones stay. Bursts alternate between
+// two size ranges (64-512 B and 640-2048 B). A long-lived block pins the page it shares
+// with dead ones: an allocator that mixes the two keeps its RSS near the peak. The two
+// sites are two functions, so their return addresses differ (what a site-aware allocator
+// can learn from). After the bursts, peak's light phase.
+
+__attribute__((noinline)) void* burst_short_site(size_t n) {
+  void* p = malloc(n);
+  __asm__ volatile("" ::: "memory");  // a call of its own (a distinct return address)
+  return p;
+}
+
+__attribute__((noinline)) void* burst_long_site(size_t n) {
+  void* p = malloc(n | 1);  // not the other's code: g++ would fold the two into one
+  __asm__ volatile("" ::: "memory");
+  return p;
+}
+
+void burst(const Options& o, Result& res) {
+  const unsigned bursts = o.iterations ? static_cast<unsigned>(o.iterations) : 8;
+  const uint64_t per_burst = static_cast<uint64_t>(o.size_mb ? o.size_mb : 64) << 20;
+  const uint64_t long_every = o.repetitions ? o.repetitions : 16;
+  const double idle_s = (o.idle_ms > 0 ? o.idle_ms : 300) / 1000.0;
+  // Bookkeeping sized by a dry run of the size sequence (faulted in before the clock).
+  auto size_of = [](Rng& r, unsigned b) {
+    return b % 2 == 0 ? r.range(64, 512) : r.range(640, 2048);
+  };
+  size_t max_short = 0, total_long = 0;
+  {
+    Rng dry(o.seed);
+    for (unsigned b = 0; b < bursts; ++b) {
+      size_t shorts = 0;
+      for (uint64_t bytes = 0, i = 1; bytes < per_burst; ++i) {
+        size_t n = size_of(dry, b);
+        if (i % long_every == 0) {
+          ++total_long;
+        } else {
+          ++shorts;
+          bytes += n;
+        }
+      }
+      if (shorts > max_short) max_short = shorts;
+    }
+  }
+  OsArray<Slot> shorts(max_short), longs(total_long);
+  Rng rng(o.seed);
+  uint64_t gen = 0, sum = 0, long_bytes = 0;
+  size_t nlong = 0;
+  const long rss_start = rss_kb();
+  long rss_top = 0;
+
+  Usage start = usage_now();
+  for (unsigned b = 0; b < bursts; ++b) {
+    size_t nshort = 0;
+    for (uint64_t bytes = 0, i = 1; bytes < per_burst; ++i) {
+      size_t n = size_of(rng, b);
+      bool is_long = i % long_every == 0;
+      Slot& s = is_long ? longs[nlong++] : shorts[nshort++];
+      s.n = n;
+      s.tag = mix(o.seed, ++gen);
+      s.p = is_long ? burst_long_site(n) : burst_short_site(n);
+      if (!s.p) die("burst: malloc(%zu) failed", n);
+      fill_block(s.p, n, s.tag);
+      if (is_long)
+        long_bytes += n;
+      else
+        bytes += n;
+    }
+    long r = rss_kb();
+    if (r > rss_top) rss_top = r;
+    for (size_t i = 0; i < nshort; ++i) {  // the burst is over: its temporaries die
+      sum += check_block(shorts[i].p, shorts[i].n, shorts[i].tag, "burst");
+      free(shorts[i].p);
+    }
+  }
+  Usage u = usage_since(start);
+  const long rss_bursts = rss_kb();
+  uint64_t light_ops = 0;
+  const long rss_after = light_phase(rng, idle_s, o.seed, gen, "burst (light)", &light_ops);
+  for (size_t i = 0; i < nlong; ++i) {
+    sum += check_block(longs[i].p, longs[i].n, longs[i].tag, "burst");
+    free(longs[i].p);
+  }
+  res.timed(u, gen);
+  res.set_int("bursts", bursts);
+  res.set_int("live_kb", static_cast<long long>(long_bytes >> 10));
+  res.set_int("rss_start_kb", rss_start);
+  res.set_int("rss_top_kb", rss_top);
+  res.set_int("rss_bursts_kb", rss_bursts);
+  res.set_int("rss_after_kb", rss_after);
+  res.set_int("light_ops", static_cast<long long>(light_ops));
+  res.set_int("check", static_cast<long long>(sum & 0xffffffffff));
+}
+
+// ---- lru (bench/frag) ------------------------------------------------------------------
+//
+// A cache server: an LRU cache of long-lived entries (64 B-1 KiB) that evicts its least
+// recently used entry when a miss inserts a new one, and per request a few short-lived
+// buffers (64 B-4 KiB) that die when the request ends, from other call sites but in the
+// same size classes. Keys are skewed (a few hot, many cold), so entries live from a few
+// requests to the whole run. RSS is taken at the end (live: the entries) and after
+// peak's light phase.
+
+__attribute__((noinline)) void* lru_entry_site(size_t n) {
+  void* p = malloc(n);
+  __asm__ volatile("" ::: "memory");
+  return p;
+}
+
+__attribute__((noinline)) void* lru_buffer_site(size_t n) {
+  void* p = malloc(n | 1);
+  __asm__ volatile("" ::: "memory");
+  return p;
+}
+
+struct LruEntry {
+  void* p;
+  uint32_t n, key;
+  int32_t prev, next;  // the LRU list (most recent at head), -1 at the ends
+  uint64_t tag;
+};
+
+void lru(const Options& o, Result& res) {
+  const uint64_t requests = o.ops ? o.ops : 2'000'000;
+  const size_t capacity = o.live ? o.live : 50'000;
+  const uint32_t keys = static_cast<uint32_t>(capacity * 8);
+  const double idle_s = (o.idle_ms > 0 ? o.idle_ms : 300) / 1000.0;
+  OsArray<LruEntry> entries(capacity);
+  OsArray<int32_t> where(keys);  // key -> entry + 1, 0 when not cached
+  int32_t head = -1, tail = -1;
+  size_t used = 0;
+  auto unlink = [&](int32_t e) {
+    LruEntry& x = entries[e];
+    (x.prev >= 0 ? entries[x.prev].next : head) = x.next;
+    (x.next >= 0 ? entries[x.next].prev : tail) = x.prev;
+  };
+  auto push_front = [&](int32_t e) {
+    entries[e].prev = -1;
+    entries[e].next = head;
+    (head >= 0 ? entries[head].prev : tail) = e;
+    head = e;
+  };
+  Rng rng(o.seed);
+  uint64_t gen = 0, sum = 0, hits = 0, live_bytes = 0;
+  Slot buffers[8];
+
+  Usage start = usage_now();
+  for (uint64_t r = 0; r < requests; ++r) {
+    unsigned nbuf = 2 + static_cast<unsigned>(rng.below(7));
+    for (unsigned i = 0; i < nbuf; ++i) {
+      Slot& b = buffers[i];
+      b.n = rng.log_range(64, 4096);
+      b.tag = mix(o.seed, ++gen);
+      b.p = lru_buffer_site(b.n);
+      if (!b.p) die("lru: malloc(%zu) failed", b.n);
+      fill_block(b.p, b.n, b.tag);
+    }
+    // Skewed keys: squaring a uniform number puts most requests on the low keys.
+    double u = static_cast<double>(rng.next() >> 11) * 0x1.0p-53;
+    uint32_t key = static_cast<uint32_t>(u * u * keys);
+    if (int32_t e = where[key]; e > 0) {
+      LruEntry& x = entries[e - 1];
+      sum += check_block(x.p, x.n, x.tag, "lru");
+      unlink(e - 1);
+      push_front(e - 1);
+      ++hits;
+    } else {
+      int32_t slot;
+      if (used < capacity) {
+        slot = static_cast<int32_t>(used++);
+      } else {  // evict the least recently used entry
+        slot = tail;
+        LruEntry& old = entries[slot];
+        sum += check_block(old.p, old.n, old.tag, "lru");
+        where[old.key] = 0;
+        live_bytes -= old.n;
+        free(old.p);
+        unlink(slot);
+      }
+      LruEntry& x = entries[slot];
+      x.n = static_cast<uint32_t>(rng.log_range(64, 1024));
+      x.key = key;
+      x.tag = mix(o.seed, ++gen);
+      x.p = lru_entry_site(x.n);
+      if (!x.p) die("lru: malloc(%u) failed", x.n);
+      fill_block(x.p, x.n, x.tag);
+      live_bytes += x.n;
+      where[key] = slot + 1;
+      push_front(slot);
+    }
+    for (unsigned i = 0; i < nbuf; ++i) {
+      sum += check_block(buffers[i].p, buffers[i].n, buffers[i].tag, "lru");
+      free(buffers[i].p);
+    }
+  }
+  Usage u = usage_since(start);
+  const long rss_end = rss_kb();
+  uint64_t light_ops = 0;
+  const long rss_after = light_phase(rng, idle_s, o.seed, gen, "lru (light)", &light_ops);
+  for (size_t e = 0; e < used; ++e) {
+    sum += check_block(entries[e].p, entries[e].n, entries[e].tag, "lru");
+    free(entries[e].p);
+  }
+  res.timed(u, requests);
+  res.set_int("entries", static_cast<long long>(used));
+  res.set_int("hits", static_cast<long long>(hits));
+  res.set_int("live_kb", static_cast<long long>(live_bytes >> 10));
+  res.set_int("rss_end_kb", rss_end);
   res.set_int("rss_after_kb", rss_after);
   res.set_int("light_ops", static_cast<long long>(light_ops));
   res.set_int("check", static_cast<long long>(sum & 0xffffffffff));
@@ -1593,6 +1821,8 @@ struct Workload {
 };
 constexpr Workload kWorkloads[] = {
     {"churn", churn},
+    {"burst", burst},
+    {"lru", lru},
     {"pairs", pairs},
     {"larson", larson},
     {"prodcons", prodcons},
@@ -1615,19 +1845,22 @@ constexpr Workload kWorkloads[] = {
           "usage: alloc_bench WORKLOAD [options]\n"
           "workloads: churn pairs larson prodcons xmalloc rptest falseshare cachethrash\n"
           "           glibc-simple glibc-thread large malloc-large mleak peak (bench/alloc)\n"
-          "           vm2m mlarge (bench/bigcache)\n"
+          "           vm2m mlarge (bench/bigcache)  burst lru (bench/frag)\n"
           "options (0 or absent = the workload's default):\n"
           "  --ops N          churn, pairs, glibc-simple, large, malloc-large, mleak, mlarge:\n"
-          "                   operations; glibc-thread: operations per thread; vm2m: rounds\n"
+          "                   operations; glibc-thread: operations per thread; vm2m: rounds;\n"
+          "                   lru: requests\n"
           "  --seconds S      larson, prodcons, xmalloc, rptest: duration\n"
           "  --threads N      larson: lanes; prodcons: producers (= consumers); xmalloc,\n"
           "                   rptest, glibc-thread: threads; falseshare, cachethrash: workers\n"
-          "  --live N         live blocks (larson: per lane; rptest, glibc-thread: per thread)\n"
+          "  --live N         live blocks (larson: per lane; rptest, glibc-thread: per thread;\n"
+          "                   lru: the cache's entries)\n"
           "  --round-ops N    larson: operations before a thread hands over its array\n"
-          "  --iterations N   falseshare, cachethrash: allocations per worker\n"
-          "  --repetitions N  falseshare, cachethrash: write passes over each block\n"
-          "  --size-mb N      peak: megabytes allocated\n"
-          "  --idle-ms N      peak: light activity after the release\n"
+          "  --iterations N   falseshare, cachethrash: allocations per worker; burst: bursts\n"
+          "  --repetitions N  falseshare, cachethrash: write passes over each block; burst:\n"
+          "                   one block in N is long-lived\n"
+          "  --size-mb N      peak: megabytes allocated; burst: short-lived megabytes a burst\n"
+          "  --idle-ms N      peak, burst, lru: light activity after the work\n"
           "  --seed N         random seed (default 42)\n"
           "  --null 1         pairs: the loop alone, without calling the allocator\n"
           "  --sized 1        larson: operator new and sized operator delete(p, n)\n");
