@@ -55,6 +55,7 @@ def _import(name, path):
 
 ab = _import('alloc_harness', 'bench/alloc/run.py')
 gen = _import('compile_gen', 'bench/compile/gen.py')
+rk = _import('scenario_ranking', 'bench/scenarios/ranking.py')
 
 SCENARIOS = ['json', 'mir', 'vm', 'mixed']
 SYSTEM = {'HAKMEM_BACKEND': 'system'}
@@ -336,7 +337,9 @@ def pct(xs, p):
 
 def summarize(runs):
     s = lambda key: [r[key] for r in runs]  # noqa: E731
-    return {'n': len(runs), 'median': statistics.median(s('seconds')),
+    _, lo, hi = rk.median_ci(s('seconds'))
+    return {'n': len(runs), 'median': statistics.median(s('seconds')), 'lo': lo, 'hi': hi,
+            'times': s('seconds'),
             'p95': pct(s('seconds'), 95), 'p99': pct(s('seconds'), 99),
             'work': statistics.median(s('work_seconds')),
             'cpu': statistics.median(s('cpu_seconds')),
@@ -345,20 +348,14 @@ def summarize(runs):
 
 
 def points(stats, scenarios, names):
-    """Per scenario: n points for the fastest median down to 1; ties share the average."""
+    """Per scenario: n points for the fastest median down to 1; allocators whose 95 %
+    intervals overlap share a place and the average of their points (ranking.py)."""
     pts = {}
     for sc in scenarios:
-        ranked = sorted((stats[(sc, n)]['median'], n) for n in names if (sc, n) in stats)
-        n = len(ranked)
-        i = 0
-        while i < n:
-            j = i
-            while j + 1 < n and ranked[j + 1][0] == ranked[i][0]:
-                j += 1
-            share = sum(n - k for k in range(i, j + 1)) / (j - i + 1)
-            for k in range(i, j + 1):
-                pts[(sc, ranked[k][1])] = (share, i + 1)
-            i = j + 1
+        cis = {n: (stats[(sc, n)]['median'], stats[(sc, n)]['lo'], stats[(sc, n)]['hi'])
+               for n in names if (sc, n) in stats}
+        for n, (share, place, size) in rk.grouped_points(cis).items():
+            pts[(sc, n)] = (share, place, size)
     return pts
 
 
@@ -371,11 +368,15 @@ def ranking_table(scenarios, names, pts):
     order = sorted(names, key=lambda n: -totals[n])
     head = ['allocator', 'place'] + [sc.upper() for sc in scenarios] + ['points']
     rows = []
-    for place, n in enumerate(order, 1):
+    place = 0
+    for i, n in enumerate(order):
+        if i == 0 or totals[n] != totals[order[i - 1]]:  # equal totals share a place
+            place = i + 1
         cells = []
         for sc in scenarios:
             p = pts.get((sc, n))
-            cells.append(f'{fmt_pts(p[0])} (#{p[1]})' if p else '—')
+            shared = f', tied with {p[2] - 1}' if p and p[2] > 1 else ''
+            cells.append(f'{fmt_pts(p[0])} (#{p[1]}{shared})' if p else '—')
         rows.append([n, str(place)] + cells + [fmt_pts(totals[n])])
     return ab.markdown(head, rows), order, totals
 
@@ -383,23 +384,43 @@ def ranking_table(scenarios, names, pts):
 def scenario_table(sc, names, stats, pts):
     if not any((sc, n) in stats for n in names):
         return 'No run of this scenario succeeded (the failures are above).\n'
-    best = min(stats[(sc, n)]['median'] for n in names if (sc, n) in stats)
-    head = ['allocator', 'median (s)', 'P95 (s)', 'P99 (s)', '× best', 'work (s)', 'CPU (s)',
-            'soft faults', 'hard faults', 'peak RSS (MiB)', 'points']
+    present = [n for n in names if (sc, n) in stats]
+    best = min(present, key=lambda n: stats[(sc, n)]['median'])
+    head = ['allocator', 'median (s)', '95 % interval', 'P95 (s)', 'P99 (s)', '× best (95 %)',
+            'work (s)', 'CPU (s)', 'soft faults', 'hard faults', 'peak RSS (MiB)', 'points']
     rows = []
-    for n in sorted((n for n in names if (sc, n) in stats), key=lambda n: stats[(sc, n)]['median']):
+    for n in sorted(present, key=lambda n: stats[(sc, n)]['median']):
         st = stats[(sc, n)]
-        rows.append([n, f'{st["median"]:.3f}', f'{st["p95"]:.3f}', f'{st["p99"]:.3f}',
-                     ab.fmt_ratio(st['median'] / best), f'{st["work"]:.3f}',
+        r, lo, hi = rk.ratio_ci(st['times'], stats[(sc, best)]['times'])
+        rows.append([n, f'{st["median"]:.3f}', f'{st["lo"]:.3f}-{st["hi"]:.3f}',
+                     f'{st["p95"]:.3f}', f'{st["p99"]:.3f}',
+                     f'{r:.3f}× ({lo:.3f}-{hi:.3f})', f'{st["work"]:.3f}',
                      f'{st["cpu"]:.3f}', ab.fmt(st['minflt']), ab.fmt(st['majflt']),
                      ab.fmt(ab.mib(st['rss_kb'])), fmt_pts(pts[(sc, n)][0])])
     return ab.markdown(head, rows)
 
 
-def targets(scenarios, names, stats, order, totals):
-    """Issue 10's targets, each with its verdict."""
+def targets(scenarios, names, stats, order, totals, pts):
+    """Issue 10's and issue 15's targets, each with its verdict."""
     ev, base, peer = 'hakmem-evolving', 'hakmem-baseline', TARGET_PEER
     out = []
+    if ev in names:
+        alone = [sc.upper() for sc in scenarios if (sc, ev) in pts and pts[(sc, ev)][1] == 1
+                 and pts[(sc, ev)][2] == 1]
+        firsts = [sc.upper() for sc in scenarios if (sc, ev) in pts and pts[(sc, ev)][1] == 1]
+        out.append(f'- hakmem-evolving alone in first place (its interval above no one\'s): '
+                   f'{"met" if len(alone) == len(scenarios) else "MISSED"} (alone first in '
+                   f'{", ".join(alone) or "none"}; first, tied or alone, in '
+                   f'{", ".join(firsts) or "none"}).')
+    if ev in names and base in names:
+        clear = []
+        for sc in scenarios:
+            a, b = stats.get((sc, ev)), stats.get((sc, base))
+            if a and b and a['hi'] < b['lo']:
+                clear.append(sc.upper())
+        out.append(f'- hakmem-evolving ahead of hakmem-baseline outside the interval in at '
+                   f'least one scenario: {"met" if clear else "MISSED"}'
+                   f'{" (" + ", ".join(clear) + ")" if clear else ""}.')
     if ev in names and peer in names:
         first = order[0] == ev
         out.append(f'- hakmem-evolving first in the points ranking, ahead of {peer}: '
@@ -583,9 +604,16 @@ def main():
     stats = {k: summarize(v) for k, v in cells.items() if v}
     pts = points(stats, scenarios, names)
     ranking, order, totals = ranking_table(scenarios, names, pts)
-    goals = targets(scenarios, names, stats, order, totals) if not failed else [
+    goals = targets(scenarios, names, stats, order, totals, pts) if not failed else [
         '- not judged: some runs failed (above)']
     noise = noise_note(all_runs, load0, load1) if all_runs else ''
+    with open(os.path.join(out, 'stats.json'), 'w') as f:  # for plot.py: intervals, points
+        json.dump({'scenarios': scenarios, 'allocators': names,
+                   'cells': [{'scenario': sc, 'allocator': n, 'median': stats[(sc, n)]['median'],
+                              'lo': stats[(sc, n)]['lo'], 'hi': stats[(sc, n)]['hi'],
+                              'points': pts[(sc, n)][0], 'place': pts[(sc, n)][1],
+                              'tied': pts[(sc, n)][2]}
+                             for sc in scenarios for n in names if (sc, n) in stats]}, f)
     pngs = plot(out, csv_path, args.builddir, notes)
     if os.path.exists(profile):
         with open(profile) as f:
@@ -595,8 +623,12 @@ def main():
 
     body = ['### Ranking', '',
             f'Points per scenario: {len(names)} for the fastest median wall time down to 1 for '
-            f'the slowest (its place in brackets); summed. {runs} runs each.', '', ranking,
-            '### Targets (issue 10)', ''] + goals + ['']
+            f'the slowest (its place in brackets); summed. {runs} runs each. Each median has a '
+            f'95 % bootstrap interval (the runs resampled 2000 times); allocators whose '
+            f'intervals overlap the interval of the fastest of their group share its place '
+            f'and the average of the group\'s points ("tied with k"), so a difference the '
+            f'noise can make decides no place.', '', ranking,
+            '### Targets (issues 10 and 15)', ''] + goals + ['']
     for sc in scenarios:
         body += [f'### {sc.upper()}', '', scenario_table(sc, names, stats, pts)]
     body += ['Time: wall time of the whole process (start to exit: loading, reading the inputs, '
@@ -617,7 +649,7 @@ def main():
                        + ab.machine_lines() + meta + [''] + body)
     with open(os.path.join(out, 'report.md'), 'w') as f:
         f.write(report)
-    print('\n' + '\n'.join(meta + [''] + body[body.index('### Targets (issue 10)'):]))
+    print('\n' + '\n'.join(meta + [''] + body[body.index('### Targets (issues 10 and 15)'):]))
     print(f'scenarios: wrote {csv_path}, {os.path.join(out, "report.md")}'
           + (f' and {len(pngs)} plots ({", ".join(os.path.basename(p) for p in pngs)})'
              if pngs else ''))
