@@ -139,6 +139,22 @@ void read_config() {
   }
 }
 
+}  // namespace
+
+const char* env_keep(const char* name, char* buf, size_t cap) {
+  const char* v = getenv(name);
+  if (!v || !*v) return nullptr;
+  size_t n = strlen(v);
+  if (n >= cap) {
+    message("%s is longer than %zu bytes: ignored", name, cap - 1);
+    return nullptr;
+  }
+  memcpy(buf, v, n + 1);
+  return buf;
+}
+
+namespace {
+
 // ---- Heap structs ----------------------------------------------------------------------
 
 Heap* heap_struct_new() {

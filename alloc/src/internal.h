@@ -466,6 +466,10 @@ class SpinLock {
 
 // Messages and fatal errors (never allocate).
 void message(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+// A copy of the environment variable `name` in buf (nullptr when unset or empty; too long
+// for buf: said once, nullptr). Settings read after start-up must be copied: a program may
+// overwrite its environment's memory (redis-server writes its process title over it).
+const char* env_keep(const char* name, char* buf, size_t cap);
 [[noreturn]] void fatal(const char* fmt, ...) __attribute__((format(printf, 1, 2), cold));
 uint64_t random_u64();
 

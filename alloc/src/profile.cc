@@ -174,8 +174,9 @@ const ProfileSite* profile_find(const char* name) {
 }
 
 void profile_load() {
-  const char* path = getenv("HAKMEM_PROFILE");
-  if (!path || !*path) return;
+  static char kept[4096];
+  const char* path = env_keep("HAKMEM_PROFILE", kept, sizeof kept);
+  if (!path) return;
   if (os_is_special(path)) {  // /dev/null, a directory: neither read, replaced nor moved aside
     message("HAKMEM_PROFILE=%s is not a regular file: no profile is used", path);
     return;

@@ -505,8 +505,8 @@ int report_to(const char* target) {
 }
 
 void report_register() {
-  const char* t = getenv("HAKMEM_REPORT");
-  if (t && *t) {
+  static char kept[4096];
+  if (const char* t = env_keep("HAKMEM_REPORT", kept, sizeof kept)) {
     g_report_target = t;
     atexit(at_exit);
   }
