@@ -352,11 +352,26 @@ struct Options {
   int sized = 0;       // larson: operator new and sized operator delete instead of malloc/free
 };
 
+// A call site of its own: a function whose malloc returns into it (not a tail call), so
+// that its return address names it. The asm comment carries the name, so that no two
+// sites have the same code (g++ would fold them into one function, one site).
+#define CALL_SITE(name)                                        \
+  __attribute__((noinline)) void* name(size_t n) {             \
+    void* p = malloc(n);                                       \
+    __asm__ volatile("# site " #name : : "r"(p) : "memory");   \
+    return p;                                                  \
+  }
+
 class Result {
  public:
   explicit Result(const char* workload) : workload_(workload) {}
   void set(const char* key, double v) { add(key, v, true); }
   void set_int(const char* key, long long v) { add(key, static_cast<double>(v), false); }
+  bool has(const char* key) const {
+    for (int i = 0; i < count_; ++i)
+      if (strcmp(fields_[i].key, key) == 0) return true;
+    return false;
+  }
   void print(const AllocatorId& id) const {
     printf("{\"workload\":\"%s\",\"allocator\":\"%s\",\"malloc_from\":\"", workload_, id.name);
     for (const char* c = id.path; *c; ++c) {
@@ -1518,17 +1533,8 @@ void peak(const Options& o, Result& res) {
 // sites are two functions, so their return addresses differ (what a site-aware allocator
 // can learn from). After the bursts, peak's light phase.
 
-__attribute__((noinline)) void* burst_short_site(size_t n) {
-  void* p = malloc(n);
-  __asm__ volatile("" ::: "memory");  // a call of its own (a distinct return address)
-  return p;
-}
-
-__attribute__((noinline)) void* burst_long_site(size_t n) {
-  void* p = malloc(n | 1);  // not the other's code: g++ would fold the two into one
-  __asm__ volatile("" ::: "memory");
-  return p;
-}
+CALL_SITE(burst_short_site)
+CALL_SITE(burst_long_site)
 
 void burst(const Options& o, Result& res) {
   const unsigned bursts = o.iterations ? static_cast<unsigned>(o.iterations) : 8;
@@ -1615,17 +1621,8 @@ void burst(const Options& o, Result& res) {
 // requests to the whole run. RSS is taken at the end (live: the entries) and after
 // peak's light phase.
 
-__attribute__((noinline)) void* lru_entry_site(size_t n) {
-  void* p = malloc(n);
-  __asm__ volatile("" ::: "memory");
-  return p;
-}
-
-__attribute__((noinline)) void* lru_buffer_site(size_t n) {
-  void* p = malloc(n | 1);
-  __asm__ volatile("" ::: "memory");
-  return p;
-}
+CALL_SITE(lru_entry_site)
+CALL_SITE(lru_buffer_site)
 
 struct LruEntry {
   void* p;
@@ -1730,16 +1727,9 @@ void lru(const Options& o, Result& res) {
 // 2 MiB buffers allocated, touched and freed from three call sites, round after round: a
 // per-site cache of large blocks hands back the same faulted-in mapping.
 
-// Not tail calls: each site's malloc returns into its own function.
-#define VM_SITE(name)                              \
-  __attribute__((noinline)) void* name(size_t n) { \
-    void* p = malloc(n);                           \
-    __asm__ volatile("" : : "r"(p) : "memory");    \
-    return p;                                      \
-  }
-VM_SITE(vm_site_a)
-VM_SITE(vm_site_b)
-VM_SITE(vm_site_c)
+CALL_SITE(vm_site_a)
+CALL_SITE(vm_site_b)
+CALL_SITE(vm_site_c)
 
 void vm2m(const Options& o, Result& res) {
   const uint64_t rounds = o.ops ? o.ops : 2000;
@@ -1920,7 +1910,8 @@ int main(int argc, char** argv) {
   Result res(w->name);
   w->run(o, res);
   res.set_int("peak_rss_kb", peak_rss_kb());
-  if (strcmp(w->name, "peak") != 0) res.set_int("rss_end_kb", rss_kb());
+  // (A workload that took its own, before its light phase, keeps it.)
+  if (strcmp(w->name, "peak") != 0 && !res.has("rss_end_kb")) res.set_int("rss_end_kb", rss_kb());
   res.print(id);
   return 0;
 }

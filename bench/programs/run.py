@@ -476,6 +476,140 @@ def proc_cpu_seconds(pid):
         return 0.0
 
 
+REDIS_GLIBC_NOTE = (
+    'Debian\'s redis-server is linked with jemalloc, so its "jemalloc" row is the plain '
+    'binary (nothing preloaded). glibc is not measurable here: the only way to put glibc\'s '
+    'malloc under it is to preload glibc\'s libc_malloc_debug.so.0, whose wrappers add '
+    'debugging costs to every call (checks for malloc hooks, mcheck, mtrace and MALLOC_CHECK_ '
+    'before calling glibc\'s malloc: +26 instructions per malloc and +36 per free under '
+    'callgrind, +40% on glibc\'s own path in alloc_bench pairs), so the glibc row is left '
+    'out of the redis table')
+
+
+def redis_linked(server):
+    """The allocator libraries (real paths) that the redis-server binary is linked with:
+    Debian's is linked with jemalloc, so without a preload it runs on it."""
+    ldd = subprocess.run(['ldd', server], capture_output=True, text=True).stdout
+    linked = set()
+    for line in ldd.splitlines():
+        m = re.search(r'=>\s*(\S+)', line)
+        if m and os.path.basename(m.group(1)).startswith(ALLOC_LIB_PREFIXES):
+            linked.add(os.path.realpath(m.group(1)))
+    return linked
+
+
+def redis_preload(alloc, linked):
+    """Whether `alloc` is measurable under a redis-server linked with `linked`, the library
+    to preload for it, and the allocator libraries the server's maps must hold."""
+    jemalloc_linked = any('libjemalloc' in p for p in linked)
+    if alloc.base == 'glibc' and jemalloc_linked:
+        return False, None, set()
+    if alloc.base == 'jemalloc' and jemalloc_linked and not alloc.env:
+        return True, None, {p for p in linked if 'libjemalloc' in p}  # the plain binary
+    preload = alloc.preload
+    return True, preload, {os.path.realpath(preload)} if preload else set()
+
+
+class RedisServer:
+    """redis-server on 127.0.0.1 under an allocator, as a context manager. Entering starts
+    it (a free port, no persistence, a scratch directory of its own under `tmp`), waits
+    until it answers PING and proves the preload: no "cannot be preloaded" on its stderr,
+    and its /proc/PID/maps holds every library of `expect` and no other allocator but those
+    of `linked` (a wrong allocator stops everything; a server that does not start raises
+    RunError). Leaving shuts it down (SHUTDOWN NOSAVE, killed after 20 s) and keeps its
+    rusage from wait4 (`rusage`: None when it had exited by itself) and the end of its
+    output and log (`exit_log`: what it, or a preloaded library, said at exit); the scratch
+    directory is removed unless an exception is on its way out. (bench/frag/run.py uses it
+    too.)"""
+
+    def __init__(self, server, alloc, preload, expect, linked, tmp, what='redis'):
+        self.server, self.alloc, self.preload = server, alloc, preload
+        self.expect, self.linked, self.tmp, self.what = expect, linked, tmp, what
+        self.proc = self.rusage = self.returncode = None
+        self.exit_log = ''
+
+    def __enter__(self):
+        self.dir = tempfile.mkdtemp(prefix='redis-', dir=self.tmp)
+        self.port = free_port()
+        env = ab.clean_env()
+        env.update(self.alloc.env)
+        if self.preload:
+            env['LD_PRELOAD'] = self.preload
+        cmd = [self.server, '--port', str(self.port), '--bind', '127.0.0.1', '--save', '',
+               '--appendonly', 'no', '--dir', self.dir, '--daemonize', 'no', '--logfile',
+               os.path.join(self.dir, 'log')]
+        self.shown = (f'{"LD_PRELOAD=" + self.preload + " " if self.preload else ""}'
+                      f'{shlex.join(cmd)}')
+        err = open(os.path.join(self.dir, 'stderr'), 'w')
+        self.proc = subprocess.Popen(cmd, stdout=err, stderr=err, env=env, cwd=self.dir)
+        err.close()
+        self.pid = self.proc.pid
+        try:
+            t0 = time.monotonic()
+            while self.command('PING', timeout=1.0) != '+PONG':
+                if self.proc.poll() is not None:
+                    break
+                if time.monotonic() - t0 > 30:
+                    break
+                time.sleep(0.05)
+            if self.proc.poll() is not None or self.command('PING') != '+PONG':
+                raise RunError(f'{self.what} under {self.alloc.name}: the server did not '
+                               f'start (exit status {self.proc.poll()})\n  command: '
+                               f'{self.shown}\n  its output and log (end):\n{self.log()}')
+            with open(os.path.join(self.dir, 'stderr')) as f:
+                check_preload_stderr('redis-server', self.alloc, f.read())
+            libs = mapped_allocators(self.pid)
+            if libs is None:
+                abort(f'redis-server under {self.alloc.name}: cannot read '
+                      f'/proc/{self.pid}/maps')
+            check_mapped('redis-server', self.alloc, libs, self.expect, self.linked)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.stop()
+        if exc_type is None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        return False
+
+    def command(self, *words, timeout=5.0):
+        return redis_command(self.port, *words, timeout=timeout)
+
+    def check_maps(self):
+        """The preload proof again (e.g. after the work): the maps, if still readable."""
+        libs = mapped_allocators(self.pid)
+        if libs is not None:
+            check_mapped('redis-server', self.alloc, libs, self.expect, self.linked)
+
+    def exited(self):
+        return self.proc.poll() is not None
+
+    def log(self):
+        text = ''
+        for name in ('stderr', 'log'):
+            try:
+                with open(os.path.join(self.dir, name)) as f:
+                    text += f.read()
+            except OSError:
+                pass
+        return tail(text, 2000)
+
+    def stop(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.command('SHUTDOWN', 'NOSAVE')
+        killer = threading.Timer(20, self.proc.kill)
+        killer.start()
+        try:
+            _, status, self.rusage = os.wait4(self.pid, 0)
+        finally:
+            killer.cancel()
+        self.returncode = self.proc.returncode = os.waitstatus_to_exitcode(status)
+        self.exit_log = self.log()
+
+
 class Redis(Program):
     name = 'redis'
     label = 'redis'
@@ -491,14 +625,7 @@ class Redis(Program):
         self.client = shutil.which('redis-benchmark')
         self.n = 100000 if args.quick else 500000
         self.tmp = tmp
-        # Debian's redis-server is linked with jemalloc: without a preload it runs on it.
-        ldd = subprocess.run(['ldd', self.server], capture_output=True, text=True).stdout
-        self.linked = set()
-        for line in ldd.splitlines():
-            m = re.search(r'=>\s*(\S+)', line)
-            if m and os.path.basename(m.group(1)).startswith(ALLOC_LIB_PREFIXES):
-                self.linked.add(os.path.realpath(m.group(1)))
-        self.jemalloc_linked = any('libjemalloc' in p for p in self.linked)
+        self.linked = redis_linked(self.server)
         self.bench_args = ['-q', '-t', ','.join(self.TESTS), '-n', str(self.n), '-r',
                            '100000', '-d', '256', '-c', '8', '-P', '16']
         self.describe = (f'`redis-server --bind 127.0.0.1 --port PORT --save \'\' '
@@ -508,123 +635,60 @@ class Redis(Program):
                          f'(no preload); one server per run')
         self.what = ('redis-server, driven by redis-benchmark over 127.0.0.1: 7 commands, '
                      '256-byte values, 100 k random keys')
-        if self.jemalloc_linked:
-            notes.append(
-                'redis: Debian\'s redis-server is linked with jemalloc, so its "jemalloc" '
-                'row is the plain binary (nothing preloaded). glibc is not measurable here: '
-                'the only way to put glibc\'s malloc under it is to preload glibc\'s '
-                'libc_malloc_debug.so.0, whose wrappers add debugging costs to every call '
-                '(checks for malloc hooks, mcheck, mtrace and MALLOC_CHECK_ before calling '
-                'glibc\'s malloc: +26 instructions per malloc and +36 per free under '
-                'callgrind, +40% on glibc\'s own path in alloc_bench pairs), so the glibc '
-                'row is left out of the redis table')
+        if any('libjemalloc' in p for p in self.linked):
+            notes.append('redis: ' + REDIS_GLIBC_NOTE)
         return None
 
     def allocator_ok(self, alloc):
         """Whether this allocator is measured here, and the preload it uses."""
-        if alloc.base == 'glibc' and self.jemalloc_linked:
-            return False, None
-        if alloc.base == 'jemalloc' and self.jemalloc_linked and not alloc.env:
-            return True, None  # the plain binary
-        return True, alloc.preload
+        ok, preload, _ = redis_preload(alloc, self.linked)
+        return ok, preload
 
     def run(self, alloc, timeout):
-        _, preload = self.allocator_ok(alloc)
-        expect = {os.path.realpath(preload)} if preload else (
-            {p for p in self.linked if 'libjemalloc' in p} if alloc.base == 'jemalloc'
-            else set())
-        d = tempfile.mkdtemp(prefix='redis-', dir=self.tmp)
-        port = free_port()
-        env = ab.clean_env()
-        env.update(alloc.env)
-        if preload:
-            env['LD_PRELOAD'] = preload
-        cmd = [self.server, '--port', str(port), '--bind', '127.0.0.1', '--save', '',
-               '--appendonly', 'no', '--dir', d, '--daemonize', 'no', '--logfile',
-               os.path.join(d, 'log')]
-        shown = (f'{"LD_PRELOAD=" + preload + " " if preload else ""}{shlex.join(cmd)}')
-
-        def log():
-            text = ''
-            for name in ('stderr', 'log'):
-                try:
-                    with open(os.path.join(d, name)) as f:
-                        text += f.read()
-                except OSError:
-                    pass
-            return tail(text, 2000)
-
-        err = open(os.path.join(d, 'stderr'), 'w')
-        server = subprocess.Popen(cmd, stdout=err, stderr=err, env=env, cwd=d)
-        err.close()
-        status = ru = None
-        try:
-            t0 = time.monotonic()
-            while redis_command(port, 'PING', timeout=1.0) != '+PONG':
-                if server.poll() is not None:
-                    break
-                if time.monotonic() - t0 > 30:
-                    break
-                time.sleep(0.05)
-            if server.poll() is not None or redis_command(port, 'PING') != '+PONG':
-                raise RunError(f'redis under {alloc.name}: the server did not start '
-                               f'(exit status {server.poll()})\n  command: {shown}\n  '
-                               f'its output and log (end):\n{log()}')
-            with open(os.path.join(d, 'stderr')) as f:
-                check_preload_stderr('redis-server', alloc, f.read())
-            libs = mapped_allocators(server.pid)
-            if libs is None:
-                abort(f'redis-server under {alloc.name}: cannot read /proc/{server.pid}/maps')
-            check_mapped('redis-server', alloc, libs, expect, self.linked)
-            cpu0, busy0 = proc_cpu_seconds(server.pid), ab.busy_cpu_seconds()
-            p = ab.run_process([self.client, '-h', '127.0.0.1', '-p', str(port)]
+        _, preload, expect = redis_preload(alloc, self.linked)
+        with RedisServer(self.server, alloc, preload, expect, self.linked, self.tmp) as srv:
+            cpu0, busy0 = proc_cpu_seconds(srv.pid), ab.busy_cpu_seconds()
+            p = ab.run_process([self.client, '-h', '127.0.0.1', '-p', str(srv.port)]
                                + self.bench_args, ab.clean_env(), timeout)
-            busy1, cpu1 = ab.busy_cpu_seconds(), proc_cpu_seconds(server.pid)
-            hwm = status_kb(server.pid, 'VmHWM')
-            libs2 = mapped_allocators(server.pid)
-            if libs2 is not None:
-                check_mapped('redis-server', alloc, libs2, expect, self.linked)
+            busy1, cpu1 = ab.busy_cpu_seconds(), proc_cpu_seconds(srv.pid)
+            hwm = status_kb(srv.pid, 'VmHWM')
+            srv.check_maps()
             out = p.stdout.decode(errors='replace')
             if p.code != 0:
                 raise RunError(f'redis under {alloc.name}: redis-benchmark exit status '
                                f'{p.code}\n  output (end):\n{tail(out + p.stderr)}\n  '
-                               f'server log (end):\n{log()}')
-            rps = {}
-            for piece in re.split(r'[\r\n]', out):
-                m = re.match(r'\s*([A-Z_]+)(?: \([^)]*\))?: ([\d.]+) requests per second',
-                             piece)
-                if m:
-                    rps[m.group(1).lower()] = float(m.group(2))
+                               f'server log (end):\n{srv.log()}')
+            rps = parse_redis_benchmark(out)
             missing = [t for t in self.TESTS if t not in rps]
             if missing:
                 raise RunError(f'redis under {alloc.name}: no result for '
                                f'{", ".join(missing)} in redis-benchmark\'s output:\n'
                                f'{tail(out)}')
-            if server.poll() is not None:
+            if srv.exited():
                 raise RunError(f'redis under {alloc.name}: the server exited during the '
-                               f'benchmark (exit status {server.returncode})\n  command: '
-                               f'{shown}\n  its output and log (end):\n{log()}')
-        finally:
-            if server.poll() is None:
-                redis_command(port, 'SHUTDOWN', 'NOSAVE')
-                killer = threading.Timer(20, server.kill)
-                killer.start()
-                try:
-                    _, status, ru = os.wait4(server.pid, 0)
-                finally:
-                    killer.cancel()
-                server.returncode = os.waitstatus_to_exitcode(status)
+                               f'benchmark (exit status {srv.proc.returncode})\n  command: '
+                               f'{srv.shown}\n  its output and log (end):\n{srv.log()}')
+        ru = srv.rusage
         cli_cpu = p.rusage.ru_utime + p.rusage.ru_stime
         others = max(0.0, busy1 - busy0 - cli_cpu - (cpu1 - cpu0)) / max(p.seconds, 1e-3)
-        res = {'seconds': p.seconds, 'rps': rps,
-               'rps_geomean': ab.geomean([rps[t] for t in self.TESTS]),
-               'cpu_seconds': cpu1 - cpu0,  # the server's, during the benchmark
-               'client_cpu_seconds': cli_cpu,
-               'peak_rss_kb': hwm, 'floor_kb': 0, 'observed': 1,
-               'minflt': ru.ru_minflt if ru else None, 'majflt': ru.ru_majflt if ru else None,
-               'others_cores': others}
-        shutil.rmtree(d, ignore_errors=True)
-        return res
+        return {'seconds': p.seconds, 'rps': rps,
+                'rps_geomean': ab.geomean([rps[t] for t in self.TESTS]),
+                'cpu_seconds': cpu1 - cpu0,  # the server's, during the benchmark
+                'client_cpu_seconds': cli_cpu,
+                'peak_rss_kb': hwm, 'floor_kb': 0, 'observed': 1,
+                'minflt': ru.ru_minflt if ru else None,
+                'majflt': ru.ru_majflt if ru else None,
+                'others_cores': others}
+
+
+def parse_redis_benchmark(out):
+    """redis-benchmark -q's requests per second per test (lower-case names)."""
+    rps = {}
+    for piece in re.split(r'[\r\n]', out):
+        m = re.match(r'\s*([A-Z_]+)(?: \([^)]*\))?: ([\d.]+) requests per second', piece)
+        if m:
+            rps[m.group(1).lower()] = float(m.group(2))
+    return rps
 
 
 # --------------------------------------------------------------------------------------
