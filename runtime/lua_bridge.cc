@@ -23,6 +23,16 @@ hak_site_t site_for_hint(size_t hint) {
   }
 }
 
+namespace {
+
+hak_site_t site_of(Memory* m, size_t hint) {
+  if (__builtin_expect(m->sites[0] == 0, 0))
+    for (size_t h = 0; h < 16; ++h) m->sites[h] = site_for_hint(h);
+  return hint < 16 ? m->sites[hint] : m->sites[0];  // (0: no object, lua.other)
+}
+
+}  // namespace
+
 void* alloc(void* ud, void* ptr, size_t osize, size_t nsize) {
   auto* m = static_cast<Memory*>(ud);
   if (nsize == 0) {
@@ -38,8 +48,9 @@ void* alloc(void* ud, void* ptr, size_t osize, size_t nsize) {
     return nullptr;
   }
   // A resized block keeps the site it was allocated at (site 0: hakmem's own record).
-  void* p =
-      ptr ? hak_realloc_at(ptr, nsize, 0) : hak_alloc_at(nsize, m->tags ? site_for_hint(osize) : 0);
+  void* p = ptr      ? hak_realloc_at(ptr, nsize, 0)
+            : m->tags ? hak_alloc_at(nsize, site_of(m, osize))
+                      : hak_malloc(nsize);
   if (!p) {
     if (ptr && nsize <= old) return ptr;  // a shrink that could not move: the block still fits
     m->refused++;

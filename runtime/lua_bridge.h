@@ -21,6 +21,9 @@ struct Memory {
   // false: new blocks go untagged (hakmem's implicit, sampled site), which spares them
   // the exact per-site accounting; for measuring what the tags cost.
   bool tags = true;
+  // The site of each hint below 16 (site_for_hint's, looked up once: the first new block
+  // fills the table), for the allocations' fast path.
+  hak_site_t sites[16] = {};
 };
 
 // The lua_Alloc; `ud` is a Memory*. nsize 0 frees and returns NULL; a failed request returns

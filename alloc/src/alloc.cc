@@ -51,8 +51,9 @@ HAK_INLINE Page* block_page(uintptr_t u, const char* what) {
 }
 
 hak_site_t site_of_block(Page* pg, uintptr_t u) {
+  if (pg->site) return pg->site;
   if (!(pg->flags.load(std::memory_order_relaxed) & kPageTagged)) return 0;
-  return pg->sites[block_index(pg, u)];
+  return page_sites(pg)[block_index(pg, u)];
 }
 
 }  // namespace
@@ -212,7 +213,7 @@ HAK_API size_t hak_usable_size(const void* p) {
 
 HAK_API void* hak_alloc_at(size_t n, hak_site_t site) {
   HAK_FORWARD(::malloc(n));
-  return alloc_at(n, site, HAK_RA);
+  return alloc_tagged_fast(n, site, HAK_RA);  // (site 0 too: its slow path serves it plain)
 }
 HAK_API void* hak_calloc_at(size_t c, size_t n, hak_site_t site) {
   HAK_FORWARD(::calloc(c, n));

@@ -34,26 +34,26 @@ HAK_INLINE void* alloc_fast(size_t n, void* ra) {
   return malloc_generic(n, 0, ra, pg);
 }
 
-// A tagged allocation: the fast path plus the block's site in its page's site array and
-// the site's exact count. A page not yet tagged (its site array not initialized) and
-// everything else goes the generic way.
+// A tagged allocation: the heap's tag slot for (site, n), in one of two ways, and its site
+// page's pop, counted in the slot (tag slots: internal.h). Anything else (no slot yet, the
+// page ran out, more than kSmallMax bytes) is tag_alloc_slow's.
+// (The second way is looked at out of line: inline, its address would be computed on
+// every call.) Site 0 finds no slot, or an empty one (no free block): tag_alloc_slow
+// serves it as a plain allocation.
 HAK_INLINE void* alloc_tagged_fast(size_t n, hak_site_t site, void* ra) {
-  Heap* h = tl_heap;
-  if (HAK_LIKELY(n <= kSmallMax)) {
-    Page* pg = (site_is_long(site) ? h->direct_long : h->direct)[(n + 7) >> 3];
+  TagSlots& t = tl_heap->tags;
+  unsigned i = tag_slot_index(site, n);
+  if (HAK_LIKELY(t.site[i] == site && t.n[i] == n)) {
+    Page* pg = t.page[i];
     Block* b = pg->free;
-    int64_t left = h->sample_left - static_cast<int64_t>(pg->block_size);
-    if (HAK_LIKELY(b != nullptr && left >= 0 &&
-                   (pg->flags.load(std::memory_order_relaxed) & kPageTagged))) {
-      __atomic_store_n(&h->sample_left, left, __ATOMIC_RELAXED);
-      uint32_t idx = page_pop(pg, b);
-      if constexpr (!kSecure) idx = block_index(pg, reinterpret_cast<uintptr_t>(b));
-      pg->sites[idx] = static_cast<uint16_t>(site);
-      count_alloc(site, n, pg->block_size);
+    if (HAK_LIKELY(b != nullptr)) {
+      page_pop(pg, b);
+      t.count[i]++;
       return b;
     }
+    return tag_alloc_slow(n, site, ra, true);
   }
-  return malloc_generic(n, site, ra, nullptr);
+  return tag_alloc_slow(n, site, ra, false);
 }
 
 // An allocation for `site`, or for the caller's implicit site when it is 0.

@@ -176,12 +176,18 @@ Heap* heap_struct_new() {
 
 void heap_reset(Heap* h) {
   Heap* all = h->next_all;
+  SiteQueue* squeues = h->squeues;  // (a pooled heap has no pages: its queues are empty)
+  uint32_t squeue_cap = h->squeue_cap;
   memset(static_cast<void*>(h), 0, sizeof *h);
   h->next_all = all;
+  if (squeues) memset(static_cast<void*>(squeues), 0, squeue_cap * sizeof(SiteQueue));
+  h->squeues = squeues;
+  h->squeue_cap = squeue_cap;
   for (auto& d : h->direct) d = &g_empty_page;
   for (auto& f : h->first) f = &g_empty_page;
   for (auto& d : h->direct_long) d = &g_empty_page;
   for (auto& f : h->first_long) f = &g_empty_page;
+  for (auto& p : h->tags.page) p = &g_empty_page;
   h->direct_max = kSmallMax;
   h->fast_max = kMediumFast;
   h->rng = random_u64();
@@ -355,7 +361,7 @@ void reclaim_abandoned(bool all) {
 // now: the caller's own heap counted exactly, other threads' as of their pages' last count
 // (Heap::live_bytes), large blocks exactly.
 void heaps_totals(uint64_t* allocated, uint64_t* live) {
-  if (tl_heap != &g_empty_heap) heap_sync_live(tl_heap);
+  if (tl_heap != &g_empty_heap) heap_flush_tags(tl_heap);
   uint64_t a = 0;
   int64_t l = static_cast<int64_t>(g_large_live_bytes.load(std::memory_order_relaxed));
   pthread_mutex_lock(&g_heap_lock);

@@ -162,9 +162,19 @@ struct alignas(64) Page {
   uint8_t sparse_ticks;    // sparse-page looks it has stayed sparse and idle through
   Page* next;              // page queue links
   Page* prev;
-  uint16_t* sites;  // site id per block (after the blocks), see kPageTagged
+  // A site page's site: every block of the page is that site's (Heap::tags), 0 for the
+  // pages shared by plain and cold tagged blocks.
+  uint16_t site;
+  uint8_t in_slots;  // tag slots that hand out its blocks
+  uint8_t pad_[5];
 };
 static_assert(sizeof(Page) == 128, "a page descriptor is two cache lines");
+
+// A shared page's site id per block (after the blocks), see kPageTagged.
+HAK_INLINE uint16_t* page_sites(const Page* pg) {
+  return reinterpret_cast<uint16_t*>(pg->start + size_t{pg->slice_count} * kSliceSize) -
+         pg->reserved;
+}
 
 constexpr HAK_INLINE uintptr_t rotl(uintptr_t x, unsigned r) { return (x << r) | (x >> (64 - r)); }
 constexpr HAK_INLINE uintptr_t rotr(uintptr_t x, unsigned r) { return (x >> r) | (x << (64 - r)); }
@@ -278,6 +288,43 @@ struct PageQueue {
 
 constexpr size_t kDirect = kSmallMax / 8 + 1;
 
+// ---- Tag slots and site pages --------------------------------------------------------
+//
+// A tag is known where the program allocates, so its blocks need not share pages with
+// anyone's: a tagged allocation of up to kSmallMax bytes is served from pages of its own
+// site and size class (site pages), through a tag slot of the thread's heap that holds the
+// page for one (site, exact size). The fast path is the plain one's pop plus a count; the
+// site's statistics are derived, in batches, from the slot's count (allocations, bytes,
+// sizes: all of the same exact size) and from the pages' used counts (live blocks; frees
+// = allocations - live). Frees of site pages' blocks are plain frees. A (site, class) that
+// has allocated few blocks in a heap stays in the shared pages, each block's site in its
+// page's site array (kPageTagged), until kColdAllocs.
+//
+// The slots are arrays (each indexed by the slot number, as the fast path's addressing
+// scales it): slot i serves allocations of exactly n[i] bytes at site[i] from page[i], and
+// count[i] says how many it handed out since its last flush (tag_slot_flush). An empty
+// slot is (0, 0, the empty page): an allocation that matches it finds no free block.
+constexpr unsigned kTagSlots = 256;  // two ways: a (site, size) lives at i or i ^ 1
+struct TagSlots {
+  uint32_t site[kTagSlots];
+  size_t n[kTagSlots];
+  Page* page[kTagSlots];
+  uint64_t count[kTagSlots];
+};
+HAK_INLINE unsigned tag_slot_index(hak_site_t site, size_t n) {
+  return static_cast<unsigned>(site + n) % kTagSlots;
+}
+// A slot's blocks reach its site's statistics at least every kTagBatch allocations.
+constexpr uint64_t kTagBatch = 256;
+constexpr uint32_t kColdAllocs = 32;
+
+// The pages of one (site, class) in one heap: Heap::squeues, by key site << 8 | class.
+struct SiteQueue {
+  uint32_t key;   // 0: empty entry
+  uint32_t cold;  // allocations it made through the shared pages
+  PageQueue q;
+};
+
 struct Heap {
   // Profiling: bytes (usable sizes) until the next sampled allocation; the heap has
   // allocated sampled_total - sample_left bytes in all. (First: the fast path's other line.)
@@ -325,6 +372,12 @@ struct Heap {
   // when they are refilled, fill up or empty, and all of them when the KPIs are read.
   int64_t live_bytes = 0;
   uint64_t samples_taken = 0;
+  // Tagged allocations' slots and the site pages' queues (an open-addressed table of
+  // squeue_cap entries, mapped on first use, kept when the heap is reused).
+  TagSlots tags = {};
+  SiteQueue* squeues = nullptr;
+  uint32_t squeue_cap = 0;
+  uint32_t squeue_count = 0;
 
   Heap() = default;
   // The empty heap: every direct entry points at an empty page, so the fast path needs no
@@ -334,6 +387,7 @@ struct Heap {
     for (auto& f : first) f = empty;
     for (auto& d : direct_long) d = empty;
     for (auto& f : first_long) f = empty;
+    for (auto& p : tags.page) p = empty;
   }
 };
 
@@ -530,15 +584,44 @@ HAK_INLINE uint32_t page_pop(Page* pg, Block* b) {
   return idx;
 }
 
-// Counts the handed-out blocks of a page into Heap::live_bytes (the owner only).
+// A site page's change of live blocks, counted for its site (stats.cc): the owner's count
+// of the page, or (-1) another thread's free.
+void site_page_count(hak_site_t site, int64_t blocks, size_t block_size);
+
+// Counts the handed-out blocks of a page into Heap::live_bytes (the owner only), and a site
+// page's into its site's live count. (Modulo 2^32: a site page's blocks freed by other
+// threads were counted by them, and leave used_synced when the owner collects them, maybe
+// before their allocation was synced.)
 HAK_INLINE void page_sync_live(Heap* h, Page* pg) {
   uint32_t used = pg->used;
   if (used == pg->used_synced) return;
-  int64_t d = (static_cast<int64_t>(used) - static_cast<int64_t>(pg->used_synced)) *
-              static_cast<int64_t>(pg->block_size);
-  __atomic_store_n(&h->live_bytes, h->live_bytes + d, __ATOMIC_RELAXED);
+  int64_t blocks = static_cast<int32_t>(used - pg->used_synced);
+  __atomic_store_n(&h->live_bytes, h->live_bytes + blocks * static_cast<int64_t>(pg->block_size),
+                   __ATOMIC_RELAXED);
+  if (pg->site) site_page_count(pg->site, blocks, pg->block_size);
   pg->used_synced = used;
 }
+
+// The owner took back `count` blocks that other threads freed: a site page's were counted
+// by their freers (site_page_count), so they leave the page's synced count here.
+HAK_INLINE void page_took_remote(Page* pg, uint32_t count) {
+  pg->used -= count;
+  if (!pg->site) return;
+  pg->used_synced -= count;
+  Heap* h = page_heap(pg);
+  __atomic_store_n(&h->live_bytes,
+                   h->live_bytes - static_cast<int64_t>(count) * static_cast<int64_t>(pg->block_size),
+                   __ATOMIC_RELAXED);
+}
+
+// Tag slots (page.cc): the slow path of a tagged allocation, a slot's counts to its site's
+// statistics and the heap's clock (stats.cc), and every slot's and site page's counts
+// (before statistics are read; when a heap is collected).
+// found: the first way is the slot of (site, n), and its page ran out (else no slot yet, or
+// n > kSmallMax). (The fast path's arguments in their registers, the flag last.)
+void* tag_alloc_slow(size_t n, hak_site_t site, void* ra, bool found);
+void tag_slot_flush(Heap* h, unsigned i);
+void heap_flush_tags(Heap* h);
 
 // The owner puts a freed block (its live bit, if any, already cleared) on pg's local list:
 // the common tail of every local free; the caller decrements pg->used.

@@ -14,8 +14,9 @@
 // its sampled pages' local frees, every 64 slow-path calls.)
 //
 // Placement (HAKMEM_PLACEMENT, on by default in evolving mode): a long site's blocks come
-// from pages of their own (Heap::direct_long and the long page queues). Tagged sites look
-// their class up; plain malloc from a long implicit site (its return address, at
+// from pages of their own (Heap::direct_long and the long page queues). Tagged blocks above
+// kSmallMax look their class up (smaller ones have pages of their own site: tag slots,
+// internal.h); plain malloc from a long implicit site (its return address, at
 // HAKMEM_SITE_DEPTH 0) is recognised by a per-heap filter of return addresses that only a
 // heap with such a site consults (its fast path then takes a miss path; without one it
 // pays nothing). Classes are kept in the profile (HAKMEM_PROFILE) across runs.

@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
+#include "alloc/src/fastpath.h"
 #include "alloc/src/lifetime.h"
 #include "alloc/src/stats.h"
 #include "alloc/src/tuner.h"
@@ -67,7 +69,7 @@ void queue_push_front(Heap* h, PageQueue* q, Page* pg, unsigned cls) {
   else
     q->last = pg;
   q->first = pg;
-  if (q != &h->full) update_direct(h, cls, page_is_long(pg));
+  if (q != &h->full && !pg->site) update_direct(h, cls, page_is_long(pg));
 }
 
 void queue_push_back(Heap* h, PageQueue* q, Page* pg, unsigned cls) {
@@ -78,7 +80,7 @@ void queue_push_back(Heap* h, PageQueue* q, Page* pg, unsigned cls) {
   else
     q->first = pg;
   q->last = pg;
-  if (q != &h->full && q->first == pg) update_direct(h, cls, page_is_long(pg));
+  if (q != &h->full && q->first == pg && !pg->site) update_direct(h, cls, page_is_long(pg));
 }
 
 void queue_remove(Heap* h, PageQueue* q, Page* pg, unsigned cls) {
@@ -91,18 +93,62 @@ void queue_remove(Heap* h, PageQueue* q, Page* pg, unsigned cls) {
   else
     q->last = pg->prev;
   pg->next = pg->prev = nullptr;
-  if (q != &h->full) update_direct(h, cls, page_is_long(pg));
+  if (q != &h->full && !pg->site) update_direct(h, cls, page_is_long(pg));
 }
 
-// Every queue of the heap, for walks over all its pages: the classes of both sets, then the
-// full pages (index kAllQueues - 1).
+// The site pages' queue of (site, class) in h: found, or (make) added; nullptr when it is
+// not there (or, make, the table cannot grow).
+HAK_INLINE uint32_t squeue_key(hak_site_t site, unsigned cls) { return site << 8 | cls; }
+HAK_INLINE uint32_t squeue_hash(uint32_t key, uint32_t cap) {
+  return static_cast<uint32_t>((key * 0x9E3779B97F4A7C15ull) >> 40) & (cap - 1);
+}
+SiteQueue* squeue_find(Heap* h, uint32_t key) {
+  for (uint32_t i = h->squeue_cap ? squeue_hash(key, h->squeue_cap) : 0; h->squeue_cap;
+       i = (i + 1) & (h->squeue_cap - 1)) {
+    if (h->squeues[i].key == key) return &h->squeues[i];
+    if (h->squeues[i].key == 0) return nullptr;
+  }
+  return nullptr;
+}
+SiteQueue* squeue_get(Heap* h, uint32_t key) {
+  if (SiteQueue* q = squeue_find(h, key)) return q;
+  if (2 * (h->squeue_count + 1) > h->squeue_cap) {  // load <= 1/2: a bigger table
+    uint32_t cap = h->squeue_cap ? 2 * h->squeue_cap : 64;
+    void* m = mmap(nullptr, cap * sizeof(SiteQueue), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return nullptr;
+    auto* t = static_cast<SiteQueue*>(m);
+    for (uint32_t i = 0; i < h->squeue_cap; ++i) {
+      if (h->squeues[i].key == 0) continue;
+      uint32_t j = squeue_hash(h->squeues[i].key, cap);
+      while (t[j].key) j = (j + 1) & (cap - 1);
+      t[j] = h->squeues[i];
+    }
+    if (h->squeues) munmap(h->squeues, h->squeue_cap * sizeof(SiteQueue));
+    h->squeues = t;
+    h->squeue_cap = cap;
+  }
+  uint32_t i = squeue_hash(key, h->squeue_cap);
+  while (h->squeues[i].key) i = (i + 1) & (h->squeue_cap - 1);
+  h->squeues[i] = SiteQueue{key, 0, {nullptr, nullptr}};
+  ++h->squeue_count;
+  return &h->squeues[i];
+}
+
+// Every queue of the heap, for walks over all its pages: the classes of both sets, the
+// full pages (index kAllQueues - 1), then the site pages' queues.
 constexpr unsigned kAllQueues = 2 * kClasses + 1;
+HAK_INLINE unsigned heap_queues(const Heap* h) { return kAllQueues + h->squeue_cap; }
 HAK_INLINE PageQueue* heap_queue(Heap* h, unsigned i) {
-  return i < kClasses ? &h->queues[i] : i < 2 * kClasses ? &h->queues_long[i - kClasses] : &h->full;
+  return i < kClasses       ? &h->queues[i]
+         : i < 2 * kClasses ? &h->queues_long[i - kClasses]
+         : i < kAllQueues   ? &h->full
+                            : &h->squeues[i - kAllQueues].q;
 }
 
-// The queue of the page's class in its set (not the full queue).
+// The queue of the page's class in its set, or its site's (not the full queue).
 PageQueue* class_queue(Heap* h, Page* pg) {
+  if (pg->site) return &squeue_find(h, squeue_key(pg->site, pg->size_class))->q;
   return &set_of(h, page_is_long(pg)).queues[pg->size_class];
 }
 
@@ -130,7 +176,7 @@ void page_extend(Page* pg) {
   __atomic_store_n(&pg->capacity, pg->capacity + n, __ATOMIC_RELAXED);
 }
 
-void page_init(Heap* h, Page* pg, unsigned cls, bool lng) {
+void page_init(Heap* h, Page* pg, unsigned cls, bool lng, hak_site_t site) {
   Segment* s = segment_of(reinterpret_cast<uintptr_t>(pg));
   size_t idx = static_cast<size_t>(pg - s->pages);
   size_t span = pg->slice_count * kSliceSize;
@@ -156,7 +202,8 @@ void page_init(Heap* h, Page* pg, unsigned cls, bool lng) {
       memset(pg->live, 0, bitmap);
     }
   }
-  pg->sites = reinterpret_cast<uint16_t*>(pg->start + span) - pg->reserved;
+  pg->site = static_cast<uint16_t>(site);
+  pg->in_slots = 0;
   pg->div_magic = div_magic(bs);
   pg->key = rotl(h->rng += 0x9e3779b97f4a7c15ull, 23) ^ g_secret;
   pg->free = pg->local_free = nullptr;
@@ -200,7 +247,7 @@ void page_collect(Page* pg) {
     }
     tail->next = encode(pg, pg->local_free);
     pg->local_free = head;
-    pg->used -= count;
+    page_took_remote(pg, count);
   }
   if (!pg->free) {
     if (HAK_UNLIKELY(pg->samples)) sample_collect(pg, pg->local_free);
@@ -342,11 +389,12 @@ void page_release_sparse(Page* pg) {
   page_set_flags(pg, kPageReleased, 0);
 }
 
-Page* find_page(Heap* h, unsigned cls, bool lng) {
-  PageQueue* q = &set_of(h, lng).queues[cls];
+// A page of queue q (class cls) with a free block: the owner's and other threads' frees
+// collected, fresh blocks carved, or a new page (of the long set, or of `site`'s pages).
+Page* find_page(Heap* h, PageQueue* q, unsigned cls, bool lng, hak_site_t site) {
   for (Page* pg = q->first; pg;) {
     page_collect(pg);
-    page_sync_live(h, pg);
+    if (!pg->in_slots) page_sync_live(h, pg);  // (a slot's page: with the slot's count)
     if (!pg->free && (pg->flags.load(std::memory_order_relaxed) & kPageReleased))
       page_recarve(pg);
     if (!pg->free && pg->capacity < pg->reserved) page_extend(pg);
@@ -364,23 +412,31 @@ Page* find_page(Heap* h, unsigned cls, bool lng) {
   }
   Page* pg = segment_page_alloc(h, class_slices(cls), class_size(cls) > 64 * 1024);
   if (!pg) return nullptr;
-  page_init(h, pg, cls, lng);
+  page_init(h, pg, cls, lng, site);
   page_extend(pg);
   queue_push_front(h, q, pg, cls);
   return pg;
+}
+Page* find_page(Heap* h, unsigned cls, bool lng) {
+  return find_page(h, &set_of(h, lng).queues[cls], cls, lng, 0);
 }
 
 void record_site(Page* pg, Block* b, hak_site_t site) {
   if (!(pg->flags.load(std::memory_order_relaxed) & kPageTagged)) {
     if (site == 0) return;
-    memset(pg->sites, 0, pg->reserved * sizeof(uint16_t));
+    memset(page_sites(pg), 0, pg->reserved * sizeof(uint16_t));
     page_set_flags(pg, kPageTagged, 0);
   }
-  pg->sites[block_index(pg, reinterpret_cast<uintptr_t>(b))] = static_cast<uint16_t>(site);
+  page_sites(pg)[block_index(pg, reinterpret_cast<uintptr_t>(b))] = static_cast<uint16_t>(site);
 }
 
-// Gives a page with no live block back to its segment (its samples' lifetimes end here).
+void tag_slot_clear(Heap* h, unsigned i, bool retire);
+
+// Gives a page with no live block back to its segment (its samples' lifetimes end here; a
+// site page's tag slots let it go).
 void page_free(Heap* h, Page* pg) {
+  for (unsigned i = 0; pg->in_slots && i < kTagSlots; ++i)
+    if (h->tags.page[i] == pg) tag_slot_clear(h, i, false);
   if (HAK_UNLIKELY(pg->samples)) sample_collect(pg, pg->local_free);
   if (pg->flags.load(std::memory_order_relaxed) & kPageSwept) {  // off the sweep list
     for (uint32_t i = 0; i < h->nsampled; ++i)
@@ -391,10 +447,13 @@ void page_free(Heap* h, Page* pg) {
 }
 
 // A page whose last block came home: give it back unless it is the only page of its class
-// (keeping one avoids mapping and unmapping on every alloc/free of a lone block).
+// (keeping one avoids mapping and unmapping on every alloc/free of a lone block), or a site
+// page that a tag slot allocates from (the slot keeps it, however lone, and a site page no
+// slot holds goes back).
 void page_retire(Heap* h, Page* pg) {
+  if (pg->in_slots) return;
   PageQueue* q = class_queue(h, pg);
-  if (q->first == pg && q->last == pg && pg->block_size <= 64 * 1024) return;
+  if (!pg->site && q->first == pg && q->last == pg && pg->block_size <= 64 * 1024) return;
   queue_remove(h, q, pg, pg->size_class);
   page_free(h, pg);
 }
@@ -403,7 +462,7 @@ void page_retire(Heap* h, Page* pg) {
 void note_free(Page* pg, Block* b) {
   uint8_t f = pg->flags.load(std::memory_order_acquire);
   if (f & kPageTagged) {
-    uint16_t* slot = &pg->sites[block_index(pg, reinterpret_cast<uintptr_t>(b))];
+    uint16_t* slot = &page_sites(pg)[block_index(pg, reinterpret_cast<uintptr_t>(b))];
     hak_site_t site = *slot;
     *slot = 0;
     if (site) count_free(site, pg->block_size);
@@ -465,7 +524,7 @@ void heap_page_queue_remove(Heap* h, Page* pg) {
 
 void heap_set_owner(Heap* h, uintptr_t token) {
   h->token = token;
-  for (unsigned i = 0; i < kAllQueues; ++i) {
+  for (unsigned i = 0; i < heap_queues(h); ++i) {
     for (Page* pg = heap_queue(h, i)->first; pg; pg = pg->next) {
       // A remote free may flip the slow bit meanwhile (page_set_flags): keep it.
       uintptr_t x = pg->owner.load(std::memory_order_relaxed);
@@ -477,7 +536,7 @@ void heap_set_owner(Heap* h, uintptr_t token) {
 }
 
 void heap_sync_live(Heap* h) {
-  for (unsigned i = 0; i < kAllQueues; ++i)
+  for (unsigned i = 0; i < heap_queues(h); ++i)
     for (Page* pg = heap_queue(h, i)->first; pg; pg = pg->next) page_sync_live(h, pg);
 }
 
@@ -579,15 +638,19 @@ HAK_NOINLINE void* malloc_placed(Heap* h, size_t n, void* ra) {
 }  // namespace
 
 void heap_release_sparse(Heap* h) {
+  // (Every purge delay: the pages' live counts too, so a site's live bytes and peak are
+  // never staler than that for the pages its allocations no longer visit.)
+  for (unsigned i = 0; i < kTagSlots; ++i) tag_slot_flush(h, i);
   uint64_t used = 0, carved = 0;  // bytes: the occupancy of the pages of blocks <= 64 KiB
-  for (unsigned i = 0; i < kAllQueues; ++i) {
+  for (unsigned i = 0; i < heap_queues(h); ++i) {
     PageQueue* q = heap_queue(h, i);
     for (Page* pg = q->first; pg; pg = pg->next) {
+      page_sync_live(h, pg);
       if (pg->block_size > 64 * 1024) continue;
       used += uint64_t{pg->used} * pg->block_size;
       carved += uint64_t{pg->capacity} * pg->block_size;
-      // (Not a class's first page: the one allocation takes from.)
-      if (pg != q->first || q == &h->full)
+      // (Not a class's first page: the one allocation takes from; nor a tag slot's.)
+      if ((pg != q->first || q == &h->full) && !pg->in_slots)
         if (!(pg->flags.load(std::memory_order_relaxed) & kPageReleased)) page_release_sparse(pg);
     }
   }
@@ -641,15 +704,11 @@ void* malloc_generic(size_t n, hak_site_t site, void* ra, Page* pg) {
   return malloc_slow(h, n, site, ra, site != 0 && site_is_long(site));
 }
 
-void* malloc_slow(Heap* h, size_t n, hak_site_t site, void* ra, bool lng) {
-  if (HAK_UNLIKELY(h == &g_empty_heap)) {
-    h = heap_for_thread();
-    if (!h) {
-      if (g_config.system_backend) return ::malloc(n);  // never in libhakmem.so
-      errno = ENOMEM;
-      return nullptr;
-    }
-  }
+namespace {
+
+// What every slow path does for the heap now and then: frees other threads left on its
+// delayed list, and (every 64 slow paths) purging, the samples' sweep, sparse pages.
+HAK_INLINE void heap_chores(Heap* h) {
   if (HAK_UNLIKELY(h->delayed.load(std::memory_order_relaxed) != nullptr)) heap_drain_delayed(h);
   if (HAK_UNLIKELY(--h->purge_countdown < 0)) {
     h->purge_countdown = 64;  // the clock costs more than this whole path: look now and then
@@ -663,6 +722,20 @@ void* malloc_slow(Heap* h, size_t n, hak_site_t site, void* ra, bool lng) {
   }
   if (HAK_UNLIKELY(h->life_gen != g_life_gen.load(std::memory_order_relaxed)))
     heap_refresh_life(h);
+}
+
+}  // namespace
+
+void* malloc_slow(Heap* h, size_t n, hak_site_t site, void* ra, bool lng) {
+  if (HAK_UNLIKELY(h == &g_empty_heap)) {
+    h = heap_for_thread();
+    if (!h) {
+      if (g_config.system_backend) return ::malloc(n);  // never in libhakmem.so
+      errno = ENOMEM;
+      return nullptr;
+    }
+  }
+  heap_chores(h);
   // This allocation will be sampled: time it (the latency KPI).
   uint64_t t0 = h->sample_left < static_cast<int64_t>(n + 16) ? cycles() : 0;
   if (HAK_UNLIKELY(n > kMediumFast)) return malloc_big(h, n, site, ra, t0);
@@ -687,6 +760,155 @@ void* malloc_slow(Heap* h, size_t n, hak_site_t site, void* ra, bool lng) {
   return b;
 }
 
+// ---- Tag slots -----------------------------------------------------------------------
+
+namespace {
+
+// A slot lets its page go, its counts flushed first. Unless the page is going back already
+// (retire false), a site page that no slot holds now and that has no live block goes back.
+void tag_slot_clear(Heap* h, unsigned i, bool retire) {
+  tag_slot_flush(h, i);
+  Page* pg = h->tags.page[i];
+  h->tags.site[i] = 0;
+  h->tags.n[i] = 0;
+  h->tags.page[i] = &g_empty_page;
+  if (pg != &g_empty_page && --pg->in_slots == 0 && retire && pg->used == 0 &&
+      !(pg->flags.load(std::memory_order_relaxed) & kPageInFull))
+    page_retire(h, pg);
+}
+
+HAK_INLINE bool tag_slot_is(const Heap* h, unsigned i, hak_site_t site, size_t n) {
+  return h->tags.site[i] == site && h->tags.n[i] == n && h->tags.page[i] != &g_empty_page;
+}
+
+// The slot of (site, n): its way if it has one, else an empty way, else the first way made
+// empty for it (its slot moves to the second way, whose slot goes).
+unsigned tag_slot_take(Heap* h, hak_site_t site, size_t n) {
+  unsigned a = tag_slot_index(site, n), b = a ^ 1;
+  if (tag_slot_is(h, a, site, n)) return a;
+  if (tag_slot_is(h, b, site, n)) return b;
+  if (h->tags.page[a] == &g_empty_page) return a;
+  if (h->tags.page[b] == &g_empty_page) return b;
+  tag_slot_clear(h, b, true);
+  TagSlots& t = h->tags;
+  t.site[b] = t.site[a], t.n[b] = t.n[a], t.page[b] = t.page[a], t.count[b] = t.count[a];
+  t.site[a] = 0, t.n[a] = 0, t.page[a] = &g_empty_page, t.count[a] = 0;
+  return a;
+}
+
+HAK_NOINLINE void* tag_alloc_page(Heap* h, size_t n, hak_site_t site, void* ra);
+
+}  // namespace
+
+void* tag_alloc_slow(size_t n, hak_site_t site, void* ra, bool found) {
+  if (site == 0) return alloc_fast(n, ra);  // hak_alloc_at(n, 0): a plain allocation
+  if (n > kSmallMax) return malloc_generic(n, site, ra, nullptr);  // the shared pages
+  Heap* h = tl_heap;
+  TagSlots& ts = h->tags;
+  unsigned slot = found ? tag_slot_index(site, n) : kTagSlots;
+  if (slot == kTagSlots) {  // the first way is another's: maybe the second is this one's
+    unsigned j = tag_slot_index(site, n) ^ 1;
+    if (tag_slot_is(h, j, site, n)) {
+      if (Block* b = ts.page[j]->free) {
+        page_pop(ts.page[j], b);
+        ts.count[j]++;
+        return b;
+      }
+      slot = j;
+    }
+  }
+  if (slot != kTagSlots && ts.page[slot] != &g_empty_page) {
+    // The common refill, as refill_pop's: the blocks the owner freed into the slot's page,
+    // nothing else to do (no remote frees or samples there, no chores due). A full batch
+    // is counted (and maybe this block is a sample).
+    Page* pg = ts.page[slot];
+    Block* b = pg->local_free;
+    if (b != nullptr && pg->thread_free.load(std::memory_order_relaxed) == 0 &&
+        pg->samples == 0 && h->delayed.load(std::memory_order_relaxed) == nullptr &&
+        --h->purge_countdown >= 0) {
+      pg->local_free = nullptr;
+      pg->free = b;
+      page_pop(pg, b);
+      if (++ts.count[slot] >= kTagBatch) {
+        tag_slot_flush(h, slot);
+        if (HAK_UNLIKELY(h->sample_left < 0)) sample_alloc(h, b, n, pg->block_size, site, ra, 0);
+      }
+      return b;
+    }
+  }
+  return tag_alloc_page(h, n, site, ra);
+}
+
+namespace {
+
+// The rest of tag_alloc_slow: a slot for (site, n), with a page that has a free block.
+HAK_NOINLINE void* tag_alloc_page(Heap* h, size_t n, hak_site_t site, void* ra) {
+  if (HAK_UNLIKELY(h == &g_empty_heap)) {
+    h = heap_for_thread();
+    if (!h) return malloc_slow(&g_empty_heap, n, site, ra, false);  // (it says why)
+  }
+  TagSlots& t = h->tags;
+  if (HAK_UNLIKELY(site >= kMaxSites)) site = kSiteOther;  // never a registered id
+  heap_chores(h);
+  unsigned i = tag_slot_take(h, site, n);
+  unsigned cls = size_class(n);
+  Page* pg = t.page[i] != &g_empty_page ? t.page[i] : nullptr;
+  if (pg) {
+    // The slot's page ran out: what was freed into it since, else fresh blocks, else
+    // another page of the site's.
+    for (;;) {
+      page_collect(pg);
+      page_sync_live(h, pg);
+      if (!pg->free && (pg->flags.load(std::memory_order_relaxed) & kPageReleased))
+        page_recarve(pg);
+      if (!pg->free && pg->capacity < pg->reserved) page_extend(pg);
+      if (pg->free) break;
+      // (Full already: another slot of the site's found it so.)
+      if ((pg->flags.load(std::memory_order_relaxed) & kPageInFull) || page_try_full(h, pg)) break;
+    }
+    if (pg->free) {
+      if (pg->flags.load(std::memory_order_relaxed) & kPageInFull) page_unfull(h, pg);
+    } else {
+      t.page[i] = &g_empty_page;  // (its count, of the same site and size, stays)
+      --pg->in_slots;
+      pg = nullptr;
+    }
+  }
+  if (!pg) {
+    SiteQueue* sq = squeue_get(h, squeue_key(site, cls));
+    if (!sq || (!sq->q.first && sq->cold < kColdAllocs)) {
+      // A (site, class) this heap has allocated little of (or no memory for the table):
+      // a shared page, the block's site in its page's array.
+      if (sq) ++sq->cold;
+      tag_slot_clear(h, i, false);  // (no page: its count is flushed)
+      return malloc_slow(h, n, site, ra, site_is_long(site));
+    }
+    pg = find_page(h, &sq->q, cls, false, site);
+    if (HAK_UNLIKELY(!pg)) {
+      tag_slot_clear(h, i, false);
+      errno = ENOMEM;
+      return nullptr;
+    }
+    t.site[i] = site;
+    t.n[i] = n;
+    t.page[i] = pg;
+    ++pg->in_slots;
+  }
+  Block* b = pg->free;
+  page_pop(pg, b);
+  t.count[i]++;
+  tag_slot_flush(h, i);  // (the heap's clock with it: maybe this block is a sample)
+  if (HAK_UNLIKELY(h->sample_left < 0)) sample_alloc(h, b, n, pg->block_size, site, ra, 0);
+  return b;
+}
+
+}  // namespace
+
+void heap_flush_tags(Heap* h) {
+  for (unsigned i = 0; i < kTagSlots; ++i) tag_slot_flush(h, i);
+  heap_sync_live(h);
+}
+
 // Every free into a segment that the fast path did not finish: the thread's own page with
 // the slow bit (or an error the fast path would not take), another thread's page, or a
 // pointer that is not a block in use.
@@ -707,7 +929,7 @@ void free_in_segment(Page* pg, Block* b) {
       ok = ok && b != pg->local_free && pg->used != 0 && is_block_start(pg, u);
     if (HAK_LIKELY(ok)) {
       if constexpr (kSecure) live_clear(pg, idx);
-      uint16_t* slot = &pg->sites[idx];
+      uint16_t* slot = &page_sites(pg)[idx];
       hak_site_t site = *slot;
       *slot = 0;
       if (site) count_free(site, pg->block_size);
@@ -732,6 +954,7 @@ void free_remote(Page* pg, Block* b) {
     fatal("free(): double free of %p (cross-thread)", b);
   if (HAK_UNLIKELY(pg->flags.load(std::memory_order_relaxed) & (kPageTagged | kPageSampledMany)))
     note_free(pg, b);
+  if (pg->site) site_page_count(pg->site, -1, pg->block_size);  // (page_took_remote)
   if (HAK_DEBUG >= 2) debug_poison(pg, b);
   uintptr_t tf = pg->thread_free.load(std::memory_order_relaxed);
   for (;;) {
@@ -772,7 +995,7 @@ void heap_drain_delayed(Heap* h) {
     if (HAK_DEBUG >= 2) debug_poison(pg, b);
     b->next = encode(pg, pg->local_free);
     pg->local_free = b;
-    --pg->used;
+    page_took_remote(pg, 1);
     page_free_slow(pg);
     b = next;
   }
@@ -781,7 +1004,8 @@ void heap_drain_delayed(Heap* h) {
 // Returns every empty page of the heap (and, when forced, purges at once).
 void collect_heap(Heap* h, bool force) {
   heap_drain_delayed(h);
-  for (unsigned i = 0; i < kAllQueues; ++i) {
+  for (unsigned i = 0; i < kTagSlots; ++i) tag_slot_flush(h, i);
+  for (unsigned i = 0; i < heap_queues(h); ++i) {
     PageQueue* q = heap_queue(h, i);
     for (Page* pg = q->first; pg;) {
       Page* next = pg->next;

@@ -62,6 +62,8 @@ void add_stats(SiteStats& d, const SiteStats& s) {
   for (unsigned b = 0; b < kLifeBins; ++b) d.life_hist[b] += peek(s.life_hist[b]);
   d.large_allocs += peek(s.large_allocs), d.large_cycles += peek(s.large_cycles);
   d.bigcache_hits += peek(s.bigcache_hits), d.bigcache_misses += peek(s.bigcache_misses);
+  d.page_allocs += peek(s.page_allocs), d.page_usable += peek(s.page_usable);
+  d.page_live += peek(s.page_live), d.page_live_usable += peek(s.page_live_usable);
 }
 
 // Folds an exiting thread's table into the retired one (under g_stats_lock).
@@ -248,6 +250,36 @@ void flush_live(hak_site_t site, SiteStats* s) {
   int64_t pk = g_peak[site].load(std::memory_order_relaxed);
   while (live > pk && !g_peak[site].compare_exchange_weak(pk, live, std::memory_order_relaxed)) {
   }
+}
+
+void tag_slot_flush(Heap* h, unsigned i) {
+  uint64_t c = h->tags.count[i];
+  if (c == 0) return;
+  h->tags.count[i] = 0;
+  hak_site_t site = h->tags.site[i];
+  size_t n = h->tags.n[i];
+  uint64_t usable = c * class_size(size_class(n));
+  // The heap's clock (lifetimes are measured in it) and sampling countdown.
+  __atomic_store_n(&h->sample_left, h->sample_left - static_cast<int64_t>(usable),
+                   __ATOMIC_RELAXED);
+  if (g_mode == kModeOff) return;
+  SiteStats* s = site_stats(site);
+  if (!s) return;
+  bump(s->allocs, c);
+  bump(s->bytes, c * n);
+  bump(s->size_hist[log2_bin(n, kSizeBins)], c);
+  bump(s->page_allocs, c);
+  bump(s->page_usable, usable);
+}
+
+void site_page_count(hak_site_t site, int64_t blocks, size_t block_size) {
+  if (g_mode == kModeOff) return;
+  SiteStats* s = site_stats(site);
+  if (!s) return;
+  int64_t bytes = blocks * static_cast<int64_t>(block_size);
+  bump(s->page_live, blocks);
+  bump(s->page_live_usable, bytes);
+  live_change(site, s, bytes);
 }
 
 void sample_reset_heap(Heap* h) {
@@ -520,6 +552,7 @@ void stats_init() {
 // Sums every thread's counters (and the retired ones) for `site` into *out; the live and
 // peak bytes are the flushed global counts plus every thread's unflushed change.
 void stats_merge_site(hak_site_t site, SiteStats* out, int64_t* live, int64_t* peak) {
+  if (tl_heap != &g_empty_heap) heap_flush_tags(tl_heap);  // the caller's own, exact
   memset(static_cast<void*>(out), 0, sizeof *out);
   pthread_mutex_lock(&g_stats_lock);
   auto add = [&](ThreadStats* t) {
@@ -530,6 +563,12 @@ void stats_merge_site(hak_site_t site, SiteStats* out, int64_t* live, int64_t* p
     if (t->active) add(t);
   add(&g_retired);
   pthread_mutex_unlock(&g_stats_lock);
+  // Site pages' frees: their blocks handed out less those live. (Another thread's batch
+  // not yet counted can make it lag, never lead: clamped.)
+  int64_t frees = static_cast<int64_t>(out->page_allocs) - out->page_live;
+  int64_t freed = static_cast<int64_t>(out->page_usable) - out->page_live_usable;
+  out->frees += frees > 0 ? static_cast<uint64_t>(frees) : 0;
+  out->freed_bytes += freed > 0 ? static_cast<uint64_t>(freed) : 0;
   *live = g_live[site].load(std::memory_order_relaxed) + out->live_delta;
   int64_t pk = g_peak[site].load(std::memory_order_relaxed);
   if (out->peak_live > pk) pk = out->peak_live;

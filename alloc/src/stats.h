@@ -2,8 +2,12 @@
 //
 // What is exact and what is sampled (docs/REPORT.md says the same to users):
 //  - Tagged allocations (hak_alloc_at & co.) and every large block: exact counts, bytes,
-//    live and peak bytes, size histogram, reallocs. The site is kept per block (the page's
-//    site array, or the large block's header), so frees are attributed exactly.
+//    live and peak bytes, size histogram, reallocs. Small tagged blocks of a busy site live
+//    in pages of its own (site pages): their allocations are counted in the thread's tag
+//    slot and reach these counters in batches (the slot's page refilled, statistics read,
+//    the thread gone), their live blocks when the owner counts the page's blocks; a block
+//    another thread frees is counted at its free. Other tagged blocks keep their site in
+//    their shared page's site array, or the large block's header, counted at each call.
 //  - Plain malloc/new of small and medium blocks: attributed by sampling, about one
 //    allocation per 512 KiB allocated (TCMalloc's sampler), each sample weighted by the
 //    inverse of its probability, so counts and bytes are unbiased estimates. This keeps the
@@ -51,6 +55,10 @@ struct SiteStats {
   uint64_t life_hist[kLifeBins];
   uint64_t large_allocs, large_cycles;  // exact latency of large allocations (for the tuner)
   uint64_t bigcache_hits, bigcache_misses;
+  // Site pages (tag slots, internal.h): blocks handed out (and their usable bytes), and the
+  // change of the live ones; the frees are the difference, summed over threads.
+  uint64_t page_allocs, page_usable;
+  int64_t page_live, page_live_usable;
 };
 constexpr int64_t kLiveFlush = 256 * 1024;
 

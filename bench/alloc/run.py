@@ -589,6 +589,86 @@ def callgrind_ir(binary, alloc, null, timeout):
     return r, ir
 
 
+def callgrind_functions(out):
+    """Self instructions per function name in a callgrind output file (Ir, the only event):
+    `fn=` lines name the function (or, compressed, `fn=(id) name` then `fn=(id)`), cost
+    lines follow; `calls=` lines precede a call's cost line, which is inclusive and not the
+    caller's own."""
+    names, costs, fn, skip = {}, {}, None, False
+    with open(out) as f:
+        for line in f:
+            if line.startswith('fn='):
+                ref = line[3:].strip()
+                if ref.startswith('('):
+                    key, _, name = ref.partition(')')
+                    name = name.strip() or names.get(key, key)
+                    names[key] = name
+                    fn = name
+                else:
+                    fn = ref
+                continue
+            if line.startswith('calls='):
+                skip = True
+                continue
+            if fn and line[:1].isdigit() or (fn and line[:1] in '+-*'):
+                parts = line.split()
+                if skip:
+                    skip = False
+                    continue
+                if len(parts) >= 2:
+                    costs[fn] = costs.get(fn, 0) + int(parts[1])
+    return costs
+
+
+def tagged_instructions(builddir, timeout):
+    """bench/tag_bench under callgrind: the null, plain and tagged loops' instructions, and
+    of them the allocator's (everything but the loop function's own). A table and the
+    figures; None when the program is not built."""
+    binary = os.path.join(builddir, 'bench', 'tag_bench')
+    if not os.path.exists(binary):
+        return None, None
+    glibc = Allocator('glibc', 'glibc', None)
+    res = {}
+    for mode in ('null', 'plain', 'tagged'):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, 'callgrind.out')
+            cmd = ['valgrind', '--tool=callgrind', '-q', '--compress-strings=no',
+                   '--toggle-collect=tag_pairs_loop_*', f'--callgrind-out-file={out}', binary,
+                   mode, '--ops', str(INSTRUCTIONS_OPS)]
+            r = run_program(cmd, f'tag_bench {mode} under callgrind', glibc, timeout)
+            if r.get('backend') != 'hakmem':
+                raise RunError(f'tag_bench {mode}: backend {r.get("backend")}, not hakmem')
+            funcs = callgrind_functions(out)
+        total = sum(funcs.values())
+        loop = funcs.get(f'tag_pairs_loop_{mode}', 0)
+        res[mode] = (total, loop)
+    null = res['null'][0] / INSTRUCTIONS_OPS
+    head = ['calls', 'Ir in the loop', 'per iteration', 'net per pair (− the loop alone)',
+            'the allocator\'s (− the loop\'s own)']
+    rows, fig = [], {}
+    for mode, label in (('plain', '`hak_free` + `hak_malloc(n)`'),
+                        ('tagged', '`hak_free` + `hak_alloc_at(n, tag)`')):
+        total, loop = res[mode]
+        per = total / INSTRUCTIONS_OPS
+        alloc_only = (total - loop) / INSTRUCTIONS_OPS
+        fig[mode] = (per - null, alloc_only)
+        rows.append([label, f'{total:,}', f'{per:.1f}', f'{per - null:.1f}', f'{alloc_only:.1f}'])
+    rows.append(['(loop alone, `null`)', f'{res["null"][0]:,}', f'{null:.1f}', '—', '—'])
+    text = (f'### Tagged against plain — `tag_bench plain|tagged|null --ops {INSTRUCTIONS_OPS}` '
+            f'under callgrind\n\n'
+            f'hakmem linked (not preloaded): the same loop of pairs as above (16-256 B, 1,024 '
+            f'live) calls `hak_free` and `hak_malloc`, or `hak_free` and `hak_alloc_at` with '
+            f'one tag, counted with `--toggle-collect=tag_pairs_loop_*`. Net = per iteration '
+            f'− the loop without the calls; the allocator\'s = everything but the loop '
+            f'function\'s own instructions (so the caller\'s work for the extra argument is '
+            f'not in it). Target (issue 15): a tagged pair costs no more than a plain one: '
+            f'{fig["tagged"][1]:.1f} against {fig["plain"][1]:.1f} allocator instructions '
+            f'({fig["tagged"][1] / fig["plain"][1]:.3f}×): '
+            f'{"met" if fig["tagged"][1] <= fig["plain"][1] else "MISSED"}.\n\n'
+            + markdown(head, rows))
+    return text, fig
+
+
 def instructions(args, binary, command):
     if not shutil.which('valgrind'):
         sys.exit('alloc: --instructions needs valgrind (apt-get install valgrind)')
@@ -656,6 +736,14 @@ def instructions(args, binary, command):
             f'sampler, which draws its intervals at random unless HAKMEM_SEED fixes them), but '
             f'they see no cache misses, mispredicted branches '
             f'or costly atomics. {valgrind}.\n\n' + markdown(head, rows))
+    try:
+        tagged, _ = tagged_instructions(args.builddir, args.timeout)
+    except RunError as e:
+        print(f'alloc: FAILED: {e}', flush=True)
+        failed['tag_bench'] = str(e)
+        tagged = None
+    if tagged:
+        text += '\n\n' + tagged
     print('\n' + text, flush=True)
     if args.record:
         body = '\n'.join([

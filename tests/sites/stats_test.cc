@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
+#include <set>
 #include <atomic>
 #include <cmath>
 #include <string>
@@ -60,9 +62,11 @@ TEST(SiteStats, ExactCountsForAKnownSequence) {
   EXPECT_EQ(s.peak_live_bytes, peak);
 }
 
-// Blocks of two sites and plain blocks share pages (one size class): each free counts
-// against its own block's site, and a plain block against none.
-TEST(SiteStats, SitesSharingPagesKeepTheirOwnCounts) {
+// Blocks of two sites and plain blocks of one size class, interleaved: each free counts
+// against its own block's site, and a plain block against none. Past their first
+// kColdAllocs (32) blocks, which share pages with others, each site's blocks live in pages
+// of their own (site pages): no 64 KiB slice holds blocks of both, or plain ones.
+TEST(SiteStats, SitesKeepTheirOwnCountsAndPages) {
   hak_site_t a = HAK_SITE("test.share.a"), b = HAK_SITE("test.share.b");
   std::vector<void*> as, bs, plain;
   for (int i = 0; i < 3000; ++i) {
@@ -70,11 +74,25 @@ TEST(SiteStats, SitesSharingPagesKeepTheirOwnCounts) {
     plain.push_back(hak_malloc(48));
     if (i % 3 == 0) bs.push_back(hak_alloc_at(40, b));
   }
+  auto slices = [](const std::vector<void*>& v, size_t from) {
+    std::set<uintptr_t> out;
+    for (size_t i = from; i < v.size(); ++i) out.insert(reinterpret_cast<uintptr_t>(v[i]) >> 16);
+    return out;
+  };
+  std::set<uintptr_t> sa_pages = slices(as, 32), sb_pages = slices(bs, 32),
+                      plain_pages = slices(plain, 0);
+  for (uintptr_t s : sa_pages) {
+    EXPECT_EQ(sb_pages.count(s), 0u);
+    EXPECT_EQ(plain_pages.count(s), 0u);
+  }
+  for (uintptr_t s : sb_pages) EXPECT_EQ(plain_pages.count(s), 0u);
   for (size_t i = 0; i < as.size(); i += 2) hak_free(as[i]);
   for (void* p : plain) hak_free(p);
   hak_site_stats_t sa = stats(a), sb = stats(b);
   EXPECT_EQ(sa.allocs, 3000u);
   EXPECT_EQ(sa.frees, 1500u);
+  EXPECT_EQ(sa.bytes, 3000u * 48);
+  EXPECT_EQ(sa.size_hist[6], 3000u);  // 32 <= 48 < 64
   EXPECT_EQ(sa.live_bytes, 1500 * 48);
   EXPECT_EQ(sb.allocs, 1000u);
   EXPECT_EQ(sb.frees, 0u);
@@ -87,7 +105,80 @@ TEST(SiteStats, SitesSharingPagesKeepTheirOwnCounts) {
   EXPECT_EQ(sa.live_bytes, 0);
   EXPECT_EQ(sb.frees, 1000u);
   EXPECT_EQ(sb.live_bytes, 0);
-  EXPECT_EQ(sa.peak_live_bytes, 3000 * 48);
+  // The peak of a site page's blocks is counted when the thread's slot counts its batch
+  // (at most kTagBatch, 256 blocks), not at each allocation: within one batch.
+  EXPECT_LE(sa.peak_live_bytes, 3000 * 48);
+  EXPECT_GE(sa.peak_live_bytes, 3000 * 48 - 256 * 48);
+}
+
+// Sizes of every value from 1 to 1024 bytes at one site, several live at a time: each exact
+// size has its own slot, the counts and the size histogram stay exact.
+TEST(SiteStats, EverySizeOfOneSiteIsCountedExactly) {
+  hak_site_t site = HAK_SITE("test.sizes");
+  std::vector<void*> live;
+  uint64_t bytes = 0, hist[HAK_SIZE_BINS] = {};
+  uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 50000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    size_t n = 1 + x % 1024;
+    void* p = hak_alloc_at(n, site);
+    memset(p, 0xab, n);
+    bytes += n;
+    hist[64 - __builtin_clzll(n)]++;
+    live.push_back(p);
+    if (live.size() > 300) {
+      size_t k = (x >> 20) % live.size();
+      hak_free(live[k]);
+      live[k] = live.back();
+      live.pop_back();
+    }
+  }
+  hak_site_stats_t s = stats(site);
+  EXPECT_EQ(s.allocs, 50000u);
+  EXPECT_EQ(s.frees, 50000u - live.size());
+  EXPECT_EQ(s.bytes, bytes);
+  for (unsigned b = 0; b < HAK_SIZE_BINS; ++b) EXPECT_EQ(s.size_hist[b], hist[b]) << "bin " << b;
+  int64_t usable = 0;
+  for (void* p : live) usable += static_cast<int64_t>(hak_usable_size(p));
+  EXPECT_EQ(s.live_bytes, usable);
+  for (void* p : live) hak_free(p);
+  s = stats(site);
+  EXPECT_EQ(s.frees, 50000u);
+  EXPECT_EQ(s.live_bytes, 0);
+}
+
+// Blocks of a site page freed by another thread are counted at their free: the owner,
+// still running, reads them freed (and its own allocations, all of them).
+TEST(SiteStats, OtherThreadsFreesOfSitePagesAreCountedAtTheFree) {
+  hak_site_t site = HAK_SITE("test.remote");
+  std::vector<void*> blocks;
+  std::atomic<int> phase{0};
+  hak_site_stats_t seen{};
+  std::thread owner([&] {
+    for (int i = 0; i < 5000; ++i) blocks.push_back(hak_alloc_at(64, site));
+    phase.store(1);
+    while (phase.load() != 2) std::this_thread::yield();
+    seen = stats(site);
+  });
+  while (phase.load() != 1) std::this_thread::yield();
+  for (void* p : blocks) hak_free(p);  // another thread's blocks
+  phase.store(2);
+  owner.join();
+  EXPECT_EQ(seen.allocs, 5000u);
+  EXPECT_EQ(seen.frees, 5000u);
+  EXPECT_EQ(seen.live_bytes, 0);
+}
+
+// A site id that was never registered is not trusted: the block is served, and counted
+// under "other".
+TEST(SiteStats, AnUnknownSiteIdIsCountedAsOther) {
+  hak_site_stats_t before = stats(1);
+  std::vector<void*> v;
+  for (int i = 0; i < 100; ++i) v.push_back(hak_alloc_at(24, 100000 + i));
+  for (void* p : v) hak_free(p);
+  hak_site_stats_t after = stats(1);
+  EXPECT_EQ(after.allocs, before.allocs + 100);
+  EXPECT_EQ(after.frees, before.frees + 100);
 }
 
 TEST(SiteStats, StlContainersAreCountedUnderTheirTag) {
