@@ -230,12 +230,14 @@ void fork_prepare() {
   tuner_fork(0);
   sites_fork(0);
   stats_fork(0);
+  life_fork(0);
   bigcache_lock(true);
   pthread_mutex_lock(&g_heap_lock);
 }
 void fork_parent() {
   pthread_mutex_unlock(&g_heap_lock);
   bigcache_lock(false);
+  life_fork(1);
   stats_fork(1);
   sites_fork(1);
   tuner_fork(1);
@@ -244,6 +246,7 @@ void fork_child() {
   pthread_mutex_init(&g_heap_lock, nullptr);
   bigcache_lock_reinit();
   stats_fork(2);
+  life_fork(2);
   sites_fork(2);
   tuner_fork(2);
   for (Heap* h = g_all_heaps; h; h = h->next_all) {

@@ -11,6 +11,7 @@ namespace hak {
 uint8_t g_site_life[kMaxSites];
 bool g_placement = true;
 std::atomic<uint32_t> g_life_gen{0};
+std::atomic<bool> g_life_profile_long{false};
 
 namespace {
 
@@ -101,6 +102,7 @@ void life_seed(hak_site_t site, double short_n, double long_n) {
   g_counts[site].short_n += short_n;
   g_counts[site].long_n += long_n;
   classify(site);
+  if (g_site_life[site] == kLifeLong) g_life_profile_long.store(true, std::memory_order_relaxed);
   g_lock.unlock();
 }
 
@@ -112,6 +114,15 @@ unsigned life_long_ras(uintptr_t* out, unsigned max, uint32_t* gen) {
     if (site_is_long(s))
       if (uintptr_t ra = site_return_address(s)) out[n++] = ra;
   return n;
+}
+
+void life_fork(int phase) {
+  if (phase == 0)
+    g_lock.lock();
+  else if (phase == 1)
+    g_lock.unlock();
+  else
+    g_lock.reinit();
 }
 
 void life_configure() {

@@ -32,6 +32,9 @@ extern uint8_t g_site_life[kMaxSites];  // per site (relaxed reads and writes)
 extern bool g_placement;                // HAKMEM_PLACEMENT (read once at start)
 // Bumped when the set of long implicit sites changes: heaps refresh their filters.
 extern std::atomic<uint32_t> g_life_gen;
+// A profile made a site long: heaps start with placement on (Heap::placement_pays), as the
+// run that learned it ended with it on, instead of waiting for the first sparse pages.
+extern std::atomic<bool> g_life_profile_long;
 
 HAK_INLINE bool site_is_long(hak_site_t site) {
   return __atomic_load_n(&g_site_life[site], __ATOMIC_RELAXED) == kLifeLong;
@@ -51,5 +54,7 @@ void life_seed(hak_site_t site, double short_n, double long_n);
 // The return addresses of the long implicit sites (up to max); the generation they are of.
 unsigned life_long_ras(uintptr_t* out, unsigned max, uint32_t* gen);
 void life_configure();  // HAKMEM_PLACEMENT
+// The lock across fork (taken after stats_fork's): 0 before, 1 in the parent, 2 in the child.
+void life_fork(int phase);
 
 }  // namespace hak
