@@ -353,9 +353,12 @@ struct Heap {
   uint32_t nsampled = 0;
   Page* sampled_pages[256] = {};
   uint64_t next_sparse_ns = 0;  // the next look for sparse pages (heap_release_sparse)
-  // Placement by lifetime pays here: the heap's pages were last seen less than half full
-  // (dead blocks around survivors). Set and cleared by heap_release_sparse.
+  // Placement by lifetime pays here: the heap's pages were seen less than half full (dead
+  // blocks around survivors), and have not stayed full since. Set and cleared by
+  // heap_release_sparse; full_looks counts its looks in a row at pages above 70 % full.
   bool placement_pays = false;
+  uint8_t full_looks = 0;
+  bool pays_from_profile = false;  // placement_pays was set once for g_life_profile_long
   std::atomic<Block*> delayed{nullptr};  // remote frees into full pages
   Segment* segments = nullptr;
   uint64_t next_purge_ns = 0;

@@ -656,14 +656,22 @@ void heap_release_sparse(Heap* h) {
   }
   // Separating long-lived blocks pays where dead ones leave pages half empty around them
   // (bench/frag burst); where pages stay full (short-lived blocks die at once and their
-  // space is reused: bench/frag lru) it only costs the placement path. Hysteresis: on below
-  // half full, off above 70 %, on at least 16 MiB carved.
+  // space is reused: bench/frag lru) it only costs the placement path. On when the pages
+  // are below half full (at least 16 MiB carved); off only when they stayed above 70 %
+  // for kFullLooks looks in a row (~3 s at the default purge delay): a burst fills its
+  // pages before its temporaries die, and placement must hold through it, or the burst's
+  // survivors land among its temporaries again.
+  constexpr uint8_t kFullLooks = 64;
   bool was = h->placement_pays;
   if (carved >= (uint64_t{16} << 20)) {
-    if (used * 2 < carved)
+    if (used * 2 < carved) {
       h->placement_pays = true;
-    else if (used * 10 > carved * 7)
+      h->full_looks = 0;
+    } else if (used * 10 <= carved * 7) {
+      h->full_looks = 0;
+    } else if (h->full_looks < kFullLooks && ++h->full_looks == kFullLooks) {
       h->placement_pays = false;
+    }
   }
   if (h->placement_pays != was) heap_refresh_life(h);
 }
@@ -688,6 +696,10 @@ void heap_refresh_life(Heap* h) {
   memset(h->ra_long, 0, sizeof h->ra_long);
   for (unsigned i = 0; i < n; ++i) h->ra_long[(ras[i] >> 4) % 64] = ras[i];
   h->life_gen = gen;
+  if (!h->pays_from_profile && g_life_profile_long.load(std::memory_order_relaxed)) {
+    h->pays_from_profile = true;
+    h->placement_pays = true;
+  }
   bool on = g_placement && g_mode == kModeEvolving && n > 0 && h->placement_pays;
   h->direct_max = on ? 0 : kSmallMax;
   h->fast_max = on ? 0 : kMediumFast;
