@@ -284,13 +284,14 @@ void site_page_count(hak_site_t site, int64_t blocks, size_t block_size) {
 
 void sample_reset_heap(Heap* h) {
   if (g_mode == kModeOff) {
-    h->sample_left = INT64_MAX / 2;  // never: profiling is off
-    h->sampled_total = INT64_MAX / 2;
+    // Never: profiling is off. (Other threads read both through heap_clock.)
+    __atomic_store_n(&h->sample_left, INT64_MAX / 2, __ATOMIC_RELAXED);
+    __atomic_store_n(&h->sampled_total, uint64_t{INT64_MAX / 2}, __ATOMIC_RELAXED);
     return;
   }
   uint64_t v = next_interval(h);
-  h->sample_left = static_cast<int64_t>(v);
-  h->sampled_total = v;
+  __atomic_store_n(&h->sample_left, static_cast<int64_t>(v), __ATOMIC_RELAXED);
+  __atomic_store_n(&h->sampled_total, v, __ATOMIC_RELAXED);
 }
 
 namespace {
@@ -359,7 +360,8 @@ void sample_alloc(Heap* h, void* p, size_t n, size_t usable, hak_site_t site, vo
   // block counts once whatever number of points fell in it). The heap's running total
   // keeps allocated = sampled_total - sample_left.
   uint64_t v = g_mode == kModeOff ? uint64_t{INT64_MAX / 2} : next_interval(h);
-  h->sampled_total += v - static_cast<uint64_t>(h->sample_left);
+  __atomic_store_n(&h->sampled_total, h->sampled_total + v - static_cast<uint64_t>(h->sample_left),
+                   __ATOMIC_RELAXED);
   __atomic_store_n(&h->sample_left, static_cast<int64_t>(v), __ATOMIC_RELAXED);
   if (g_mode == kModeOff || !p || tl_in_hook) return;
   ++tl_in_hook;
