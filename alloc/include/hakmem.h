@@ -92,7 +92,9 @@ typedef struct hak_kpi {
   size_t rss_bytes, peak_rss_bytes;
   size_t live_bytes; /* usable bytes of blocks not yet freed (exact) */
   size_t allocated_bytes, freed_bytes;
-  double fragmentation; /* rss_bytes / live_bytes */
+  double fragmentation; /* rss_bytes / live_bytes; 0 (n/a) below 1 MiB live */
+  size_t peak_live_bytes;    /* the most live bytes seen (looked at every purge delay) */
+  double peak_fragmentation; /* peak_rss_bytes / peak_live_bytes; 0 below 1 MiB */
 } hak_kpi_t;
 HAK_API void hak_get_kpi(hak_kpi_t* out);
 

@@ -178,6 +178,7 @@ void heap_reset(Heap* h) {
   Heap* all = h->next_all;
   SiteQueue* squeues = h->squeues;  // (a pooled heap has no pages: its queues are empty)
   uint32_t squeue_cap = h->squeue_cap;
+  g_live_small.fetch_sub(h->live_bytes, std::memory_order_relaxed);  // (0 but for drift)
   memset(static_cast<void*>(h), 0, sizeof *h);
   h->next_all = all;
   if (squeues) memset(static_cast<void*>(squeues), 0, squeue_cap * sizeof(SiteQueue));
@@ -363,6 +364,8 @@ void reclaim_abandoned(bool all) {
 // Bytes allocated in all (the sampling countdowns count every block handed out) and live
 // now: the caller's own heap counted exactly, other threads' as of their pages' last count
 // (Heap::live_bytes), large blocks exactly.
+std::atomic<uint64_t> g_peak_live{0};
+
 void heaps_totals(uint64_t* allocated, uint64_t* live) {
   if (tl_heap != &g_empty_heap) heap_flush_tags(tl_heap);
   uint64_t a = 0;
@@ -376,6 +379,16 @@ void heaps_totals(uint64_t* allocated, uint64_t* live) {
   pthread_mutex_unlock(&g_heap_lock);
   *allocated = a;
   *live = l > 0 ? static_cast<uint64_t>(l) : 0;
+}
+
+std::atomic<int64_t> g_live_small{0};
+
+void live_peak_note(int64_t small_live) {
+  int64_t l = small_live + static_cast<int64_t>(g_large_live_bytes.load(std::memory_order_relaxed));
+  uint64_t now = l > 0 ? static_cast<uint64_t>(l) : 0;
+  uint64_t peak = g_peak_live.load(std::memory_order_relaxed);
+  while (now > peak && !g_peak_live.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+  }
 }
 
 }  // namespace hak

@@ -527,6 +527,12 @@ void message(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // for buf: said once, nullptr). Settings read after start-up must be copied: a program may
 // overwrite its environment's memory (redis-server writes its process title over it).
 const char* env_keep(const char* name, char* buf, size_t cap);
+// A HAKMEM_REPORT or HAKMEM_PROFILE path with %p (the process id), %e (the program's name)
+// and %% expanded into out; false (and a message) when it does not fit.
+bool expand_path(const char* in, char* out, size_t cap);
+// The process's live bytes (heaps and large blocks) and allocated bytes, now.
+void heaps_totals(uint64_t* allocated, uint64_t* live);
+extern std::atomic<uint64_t> g_peak_live;  // the most live bytes at any page sync
 [[noreturn]] void fatal(const char* fmt, ...) __attribute__((format(printf, 1, 2), cold));
 uint64_t random_u64();
 
@@ -591,6 +597,16 @@ HAK_INLINE uint32_t page_pop(Page* pg, Block* b) {
 // of the page, or (-1) another thread's free.
 void site_page_count(hak_site_t site, int64_t blocks, size_t block_size);
 
+// The heaps' live bytes summed (changed where Heap::live_bytes is, at page syncs: one
+// atomic add per page refill, not per block), and the peak of it plus the large blocks'.
+extern std::atomic<int64_t> g_live_small;
+void live_peak_note(int64_t small_live);
+HAK_INLINE void heap_live_add(Heap* h, int64_t d) {
+  __atomic_store_n(&h->live_bytes, h->live_bytes + d, __ATOMIC_RELAXED);
+  int64_t now = g_live_small.fetch_add(d, std::memory_order_relaxed) + d;
+  if (d > 0) live_peak_note(now);
+}
+
 // Counts the handed-out blocks of a page into Heap::live_bytes (the owner only), and a site
 // page's into its site's live count. (Modulo 2^32: a site page's blocks freed by other
 // threads were counted by them, and leave used_synced when the owner collects them, maybe
@@ -599,8 +615,7 @@ HAK_INLINE void page_sync_live(Heap* h, Page* pg) {
   uint32_t used = pg->used;
   if (used == pg->used_synced) return;
   int64_t blocks = static_cast<int32_t>(used - pg->used_synced);
-  __atomic_store_n(&h->live_bytes, h->live_bytes + blocks * static_cast<int64_t>(pg->block_size),
-                   __ATOMIC_RELAXED);
+  heap_live_add(h, blocks * static_cast<int64_t>(pg->block_size));
   if (pg->site) site_page_count(pg->site, blocks, pg->block_size);
   pg->used_synced = used;
 }
@@ -611,10 +626,7 @@ HAK_INLINE void page_took_remote(Page* pg, uint32_t count) {
   pg->used -= count;
   if (!pg->site) return;
   pg->used_synced -= count;
-  Heap* h = page_heap(pg);
-  __atomic_store_n(&h->live_bytes,
-                   h->live_bytes - static_cast<int64_t>(count) * static_cast<int64_t>(pg->block_size),
-                   __ATOMIC_RELAXED);
+  heap_live_add(page_heap(pg), -static_cast<int64_t>(count) * static_cast<int64_t>(pg->block_size));
 }
 
 // Tag slots (page.cc): the slow path of a tagged allocation, a slot's counts to its site's

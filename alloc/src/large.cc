@@ -146,6 +146,7 @@ void* large_alloc(size_t n, size_t alignment, hak_site_t site, bool* fresh) {
   }
   set_header(lb, map_size, offset, n, site);
   g_large_live_bytes.fetch_add(lb->size, std::memory_order_relaxed);
+  live_peak_note(g_live_small.load(std::memory_order_relaxed));
   lb->sampled = 0;
   lb->flags = flags;
   count_alloc(site, n, lb->size);
@@ -197,6 +198,7 @@ void account_resize(LargeBlock* lb, size_t old_size) {
     }
   }
   g_large_live_bytes.fetch_add(static_cast<size_t>(d), std::memory_order_relaxed);
+  live_peak_note(g_live_small.load(std::memory_order_relaxed));
   Heap* h = tl_heap;
   if (d > 0 && h != &g_empty_heap)
     __atomic_store_n(&h->sample_left, h->sample_left - d, __ATOMIC_RELAXED);

@@ -2,6 +2,8 @@
 // that never allocate.
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -223,6 +225,40 @@ void vmessage(const char* fmt, va_list ap) {
 }
 
 }  // namespace
+
+bool expand_path(const char* in, char* out, size_t cap) {
+  size_t k = 0;
+  auto put = [&](const char* p, size_t n) {
+    if (k + n >= cap) return false;
+    memcpy(out + k, p, n);
+    k += n;
+    return true;
+  };
+  for (const char* p = in; *p; ++p) {
+    bool ok;
+    if (p[0] == '%' && p[1] == 'p') {
+      char num[24];
+      int n = snprintf(num, sizeof num, "%d", static_cast<int>(getpid()));
+      ok = put(num, static_cast<size_t>(n));
+      ++p;
+    } else if (p[0] == '%' && p[1] == 'e') {
+      const char* e = program_invocation_short_name;
+      ok = put(e, strlen(e));
+      ++p;
+    } else if (p[0] == '%' && p[1] == '%') {
+      ok = put("%", 1);
+      ++p;
+    } else {
+      ok = put(p, 1);
+    }
+    if (!ok) {
+      message("%s is longer than %zu bytes once expanded: not used", in, cap - 1);
+      return false;
+    }
+  }
+  out[k] = 0;
+  return true;
+}
 
 bool os_is_special(const char* path) {
   struct stat st;

@@ -174,9 +174,10 @@ const ProfileSite* profile_find(const char* name) {
 }
 
 void profile_load() {
-  static char kept[4096];
+  static char kept[4096], expanded[4096];
   const char* path = env_keep("HAKMEM_PROFILE", kept, sizeof kept);
-  if (!path) return;
+  if (!path || !expand_path(path, expanded, sizeof expanded)) return;  // (%p, %e)
+  path = expanded;
   if (os_is_special(path)) {  // /dev/null, a directory: neither read, replaced nor moved aside
     message("HAKMEM_PROFILE=%s is not a regular file: no profile is used", path);
     return;
@@ -190,7 +191,9 @@ void profile_load() {
               "ignored, and set aside when this run saves its own",
               path);
     else
-      message("HAKMEM_PROFILE=%s is not a hakmem profile (version 2) or is damaged: ignored", path);
+      message("HAKMEM_PROFILE=%s is not a hakmem profile (version 2) or is damaged: ignored, "
+              "and moved to %s.corrupt.%d when this run saves its own",
+              path, path, static_cast<int>(getpid()));
   }
 }
 
@@ -200,12 +203,22 @@ void profile_save() {
   char lock[4096], tmp[4096];
   snprintf(lock, sizeof lock, "%s.lock", g_path);
   snprintf(tmp, sizeof tmp, "%s.tmp.%d", g_path, static_cast<int>(getpid()));
-  int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lfd < 0 || flock(lfd, LOCK_EX) != 0) {
-    message("cannot lock %s (errno %d): the profile is not saved", lock, errno);
-    if (lfd >= 0) close(lfd);
-    --tl_in_hook;
-    return;
+  // The lock file goes away when its holder is done (no PATH.lock is left behind): a
+  // process that locked a file its holder had already unlinked takes the new one.
+  int lfd;
+  for (;;) {
+    lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lfd < 0 || flock(lfd, LOCK_EX) != 0) {
+      message("cannot lock %s (%s): the profile is not saved", lock, strerror(errno));
+      if (lfd >= 0) close(lfd);
+      --tl_in_hook;
+      return;
+    }
+    struct stat held, named;
+    if (fstat(lfd, &held) == 0 && stat(lock, &named) == 0 && held.st_ino == named.st_ino &&
+        held.st_dev == named.st_dev)
+      break;
+    close(lfd);
   }
   Table now;
   if (table_init(&now)) {
@@ -214,7 +227,9 @@ void profile_save() {
     if (corrupt) {  // keep the damaged file for a human, start afresh
       char aside[4096];
       snprintf(aside, sizeof aside, "%s.corrupt.%d", g_path, static_cast<int>(getpid()));
-      rename(g_path, aside);
+      if (rename(g_path, aside) == 0)
+        message("the damaged profile %s was moved to %s; this run's profile replaces it", g_path,
+                aside);
     }
     // Add this run's trials (what we have minus what we loaded) to what is there now.
     uint32_t n = site_count();
@@ -278,11 +293,12 @@ void profile_save() {
     // fsync cost ~5 ms at every exit, 1-2 % of a short program's run.
     if (fd >= 0 && close(fd) != 0) ok = false;
     if (!ok || rename(tmp, g_path) != 0) {
-      message("cannot save the profile %s (errno %d)", g_path, errno);
+      message("cannot save the profile %s (%s)", g_path, strerror(errno));
       unlink(tmp);
     }
     table_free(&now);
   }
+  unlink(lock);  // (while holding it: see above)
   flock(lfd, LOCK_UN);
   close(lfd);
   --tl_in_hook;

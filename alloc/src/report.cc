@@ -20,13 +20,12 @@ namespace hak {
 
 void stats_merge_site(hak_site_t site, SiteStats* out, int64_t* live, int64_t* peak);
 void stats_latency(double* hist, uint64_t* max_cycles);
-uint64_t lat_bin_value(unsigned b);
+uint64_t lat_bin_low(unsigned b);  // the smallest value of latency bin b
 uint64_t stats_samples_dropped();
 uint64_t site_overflow_count();
 uint32_t site_count();
 bool site_is_implicit(hak_site_t s);
 void site_location(hak_site_t s, const char** file, int* line);
-void heaps_totals(uint64_t* allocated, uint64_t* live);
 
 namespace {
 
@@ -126,26 +125,48 @@ void read_rss(size_t* rss, size_t* peak) {
   *peak = field("VmHWM:");
 }
 
-uint64_t percentile(const double* hist, double total, double q, double cpn) {
+// The q-quantile of the sampled latencies: the rank's bin found, the value interpolated
+// linearly within the bin's bounds, and never above the largest sample seen (a bin's
+// bound is not a measurement: a p50 above the max was possible with bin middles).
+uint64_t percentile(const double* hist, double total, double q, uint64_t max_cycles, double cpn) {
   double want = total * q, seen = 0;
   for (unsigned b = 0; b < kLatBins; ++b) {
+    if (hist[b] <= 0) continue;
+    if (seen + hist[b] >= want) {
+      double lo = static_cast<double>(lat_bin_low(b)), hi = static_cast<double>(lat_bin_low(b + 1));
+      double v = lo + (hi - lo) * ((want - seen) / hist[b]);
+      if (v > static_cast<double>(max_cycles)) v = static_cast<double>(max_cycles);
+      return static_cast<uint64_t>(v / cpn);
+    }
     seen += hist[b];
-    if (seen >= want && hist[b] > 0)
-      return static_cast<uint64_t>(static_cast<double>(lat_bin_value(b)) / cpn);
   }
-  return 0;
+  return static_cast<uint64_t>(static_cast<double>(max_cycles) / cpn);
 }
 
+// The command line, arguments separated by spaces; control characters (a newline in an
+// argument) shown as \n, \t or \xHH, so the report's header stays one line.
 void program_name(char* buf, size_t n) {
   buf[0] = 0;
+  char raw[4096];
   int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
-  ssize_t r = read(fd, buf, n - 1);
+  ssize_t r = read(fd, raw, sizeof raw);
   close(fd);
   if (r <= 0) return;
-  buf[r] = 0;
-  for (ssize_t i = 0; i < r - 1; ++i)
-    if (buf[i] == 0) buf[i] = ' ';
+  if (raw[r - 1] == 0) --r;  // (the last argument's terminator)
+  size_t k = 0;
+  for (ssize_t i = 0; i < r && k + 5 < n; ++i) {
+    unsigned char c = static_cast<unsigned char>(raw[i]);
+    if (c == 0)
+      buf[k++] = ' ';
+    else if (c == '\n' || c == '\t')
+      buf[k++] = '\\', buf[k++] = c == '\n' ? 'n' : 't';
+    else if (c < 0x20 || c == 0x7f)
+      k += static_cast<size_t>(snprintf(buf + k, n - k, "\\x%02x", c));
+    else
+      buf[k++] = static_cast<char>(c);
+  }
+  buf[k] = 0;
 }
 
 }  // namespace
@@ -159,9 +180,9 @@ void get_kpi(hak_kpi_t* k) {
   for (double h : hist) total += h;
   double cpn = cycles_per_ns();
   k->latency_samples = total;
-  k->latency_p50_ns = percentile(hist, total, 0.50, cpn);
-  k->latency_p95_ns = percentile(hist, total, 0.95, cpn);
-  k->latency_p99_ns = percentile(hist, total, 0.99, cpn);
+  k->latency_p50_ns = percentile(hist, total, 0.50, max_cycles, cpn);
+  k->latency_p95_ns = percentile(hist, total, 0.95, max_cycles, cpn);
+  k->latency_p99_ns = percentile(hist, total, 0.99, max_cycles, cpn);
   k->latency_max_ns = static_cast<uint64_t>(static_cast<double>(max_cycles) / cpn);
   struct rusage ru;
   if (getrusage(RUSAGE_SELF, &ru) == 0) {
@@ -174,8 +195,16 @@ void get_kpi(hak_kpi_t* k) {
   k->allocated_bytes = allocated > live ? allocated : live;
   k->live_bytes = live;
   k->freed_bytes = k->allocated_bytes - live;
-  k->fragmentation =
-      k->live_bytes ? static_cast<double>(k->rss_bytes) / static_cast<double>(k->live_bytes) : 0;
+  // Against less than 1 MiB live (at exit, typically) the ratio says nothing: 0 (n/a).
+  k->fragmentation = k->live_bytes >= (size_t{1} << 20) ? static_cast<double>(k->rss_bytes) /
+                                                            static_cast<double>(k->live_bytes)
+                                                      : 0;
+  uint64_t peak = g_peak_live.load(std::memory_order_relaxed);
+  k->peak_live_bytes = peak > live ? peak : live;
+  k->peak_fragmentation = k->peak_live_bytes >= (size_t{1} << 20)
+                              ? static_cast<double>(k->peak_rss_bytes) /
+                                    static_cast<double>(k->peak_live_bytes)
+                              : 0;
 }
 
 bool get_site_stats(hak_site_t site, hak_site_stats_t* o) {
@@ -204,11 +233,20 @@ bool get_site_stats(hak_site_t site, hak_site_stats_t* o) {
   o->lifetime_max_ns = s.life_max_ns;
   uint64_t seen = 0;
   for (unsigned b = 0; b < kLifeBins && s.life_n; ++b) {
-    seen += s.life_hist[b];
-    if (seen * 2 >= s.life_n) {  // the bin's middle: [2^(b-1), 2^b)
-      o->lifetime_p50_ns = b == 0 ? 0 : (uint64_t{3} << (b - 1)) / 2;
-      break;
+    uint64_t in = s.life_hist[b];
+    if (in == 0 || (seen + in) * 2 < s.life_n) {
+      seen += in;
+      continue;
     }
+    // Bin b holds [2^(b-1), 2^b) ns (bin 0: 0): the median interpolated within it, and
+    // never above the longest lifetime seen.
+    double lo = b == 0 ? 0 : static_cast<double>(uint64_t{1} << (b - 1));
+    double hi = b == 0 ? 1 : lo * 2;
+    double v = lo + (hi - lo) * ((static_cast<double>(s.life_n) / 2 - static_cast<double>(seen)) /
+                                 static_cast<double>(in));
+    o->lifetime_p50_ns = v > static_cast<double>(s.life_max_ns) ? s.life_max_ns
+                                                                 : static_cast<uint64_t>(v);
+    break;
   }
   memcpy(o->size_hist, s.size_hist, sizeof o->size_hist);
   o->large_allocs = s.large_allocs;
@@ -222,7 +260,7 @@ bool get_site_stats(hak_site_t site, hak_site_stats_t* o) {
   TunerState ts;
   if (tuner_state(site, &ts)) {
     pol = policy_of_arm(ts.committed);
-    o->tuned = 1;
+    o->tuned = ts.epochs > 0;  // (a tuner that ran no epoch has chosen nothing)
     o->tuner_arm = ts.committed;
     o->tuner_epochs = ts.epochs;
     o->tuner_switches = ts.switches;
@@ -280,7 +318,12 @@ void write_text(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
            human(static_cast<double>(k.live_bytes), c, sizeof c),
            human(static_cast<double>(k.allocated_bytes), d, sizeof d),
            human(static_cast<double>(k.freed_bytes), e, sizeof e));
-  o.printf("fragmentation       %.2f (RSS / live)\n", k.fragmentation);
+  // (At exit little may be live: the ratio at the peak is the one that says something.)
+  char frag[48] = "n/a (less than 1 MiB live)", pfrag[48] = "n/a";
+  if (k.fragmentation > 0) snprintf(frag, sizeof frag, "%.2f", k.fragmentation);
+  if (k.peak_fragmentation > 0) snprintf(pfrag, sizeof pfrag, "%.2f", k.peak_fragmentation);
+  o.printf("fragmentation       at peak %s (peak RSS / peak live %s), now %s (RSS / live)\n",
+           pfrag, human(static_cast<double>(k.peak_live_bytes), a, sizeof a), frag);
   o.printf(
       "os                  mapped %s in %zu segments and %zu large blocks, purged %s, "
       "heaps %zu active %zu abandoned\n",
@@ -310,7 +353,7 @@ void write_text(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
       char t[32];
       uint64_t lookups = s.bigcache_hits + s.bigcache_misses;
       snprintf(pol, sizeof pol, "%s%s%s%s%s",
-               human(static_cast<double>(s.policy_threshold), t, sizeof t, ""),
+               human(static_cast<double>(s.policy_threshold), t, sizeof t),
                s.policy_bigcache ? " bigcache" : "", s.policy_thp ? " thp" : "",
                s.policy_prefault ? " prefault" : "", s.tuned ? " (tuned)" : "");
       if (lookups) {
@@ -385,14 +428,15 @@ void write_json(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
       "  \"kpi\": {\"latency_ns\": {\"p50\": %llu, \"p95\": %llu, \"p99\": %llu, \"max\": %llu}, "
       "\"latency_samples\": %.1f, \"minor_faults\": %llu, \"major_faults\": %llu, "
       "\"rss_bytes\": %zu, \"peak_rss_bytes\": %zu, \"live_bytes\": %zu, "
-      "\"allocated_bytes\": %zu, \"freed_bytes\": %zu, \"fragmentation\": %.4f},\n",
+      "\"allocated_bytes\": %zu, \"freed_bytes\": %zu, \"fragmentation\": %.4f, "
+      "\"peak_live_bytes\": %zu, \"peak_fragmentation\": %.4f},\n",
       static_cast<unsigned long long>(k.latency_p50_ns),
       static_cast<unsigned long long>(k.latency_p95_ns),
       static_cast<unsigned long long>(k.latency_p99_ns),
       static_cast<unsigned long long>(k.latency_max_ns), k.latency_samples,
       static_cast<unsigned long long>(k.minor_faults),
       static_cast<unsigned long long>(k.major_faults), k.rss_bytes, k.peak_rss_bytes, k.live_bytes,
-      k.allocated_bytes, k.freed_bytes, k.fragmentation);
+      k.allocated_bytes, k.freed_bytes, k.fragmentation, k.peak_live_bytes, k.peak_fragmentation);
   o.printf(
       "  \"os\": {\"mapped_bytes\": %zu, \"segments\": %zu, \"large_blocks\": %zu, "
       "\"purged_bytes\": %zu, \"heaps_active\": %zu, \"heaps_abandoned\": %zu},\n",
@@ -454,8 +498,28 @@ void at_exit() { hak_report(); }
 
 }  // namespace
 
-int report_to(const char* target) {
+namespace {
+
+int g_report_fd = -1;  // HAKMEM_REPORT's standard stream, duplicated at start
+
+// stderr, stdout and their /dev and /proc names: the stream's fd, else -1.
+int stream_fd(const char* t) {
+  if (!strcmp(t, "stderr") || !strcmp(t, "/dev/stderr") || !strcmp(t, "/dev/fd/2") ||
+      !strcmp(t, "/proc/self/fd/2"))
+    return 2;
+  if (!strcmp(t, "stdout") || !strcmp(t, "/dev/stdout") || !strcmp(t, "/dev/fd/1") ||
+      !strcmp(t, "/proc/self/fd/1"))
+    return 1;
+  return -1;
+}
+
+}  // namespace
+
+int report_to(const char* target_in) {
   ensure_init();
+  // %p and %e expanded now (a child forked after start-up has its own pid).
+  char target[4096];
+  if (!expand_path(target_in, target, sizeof target)) return -1;
   ++tl_in_hook;
   hak_kpi_t k;
   get_kpi(&k);
@@ -473,19 +537,26 @@ int report_to(const char* target) {
       write_json(o, k, sites, n);
     else
       write_text(o, k, sites, n);
-    if (strcmp(target, "stderr") == 0 || strcmp(target, "stdout") == 0) {
-      if (!os_write_all(target[3] == 'e' ? 2 : 1, o.data(), o.size())) rc = -1;
+    int sfd = stream_fd(target);
+    if (sfd >= 0) {
+      // HAKMEM_REPORT's stream goes to the copy taken at start: a program may have closed
+      // its standard streams before exit (sort -n file >/dev/null, head -1).
+      int fd = target_in == g_report_target && g_report_fd >= 0 ? g_report_fd : sfd;
+      if (!os_write_all(fd, o.data(), o.size())) {
+        message("cannot write the report to %s (%s)", target, strerror(errno));
+        rc = -1;
+      }
     } else if (os_is_special(target)) {
-      // /dev/null, a FIFO, /dev/stderr: written in place (a rename would replace it).
+      // /dev/null, a FIFO, a terminal: written in place (a rename would replace it).
       int fd = open(target, O_WRONLY | O_CLOEXEC);
       bool ok = fd >= 0 && os_write_all(fd, o.data(), o.size());
       if (fd >= 0 && close(fd) != 0) ok = false;
       if (!ok) {
-        message("cannot write the report to %s (errno %d)", target, errno);
+        message("cannot write the report to %s (%s)", target, strerror(errno));
         rc = -1;
       }
     } else {
-      char tmp[4096];
+      char tmp[4200];
       snprintf(tmp, sizeof tmp, "%s.tmp.%d", target, static_cast<int>(getpid()));
       int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
       bool ok = fd >= 0 && os_write_all(fd, o.data(), o.size());
@@ -494,7 +565,7 @@ int report_to(const char* target) {
       if (!ok) {
         int e = errno;
         unlink(tmp);
-        message("cannot write the report to %s (errno %d)", target, e);
+        message("cannot write the report to %s (%s)", target, strerror(e));
         rc = -1;
       }
     }
@@ -508,6 +579,13 @@ void report_register() {
   static char kept[4096];
   if (const char* t = env_keep("HAKMEM_REPORT", kept, sizeof kept)) {
     g_report_target = t;
+    int sfd = stream_fd(t);
+    if (sfd >= 0) {
+      g_report_fd = fcntl(sfd, F_DUPFD_CLOEXEC, 3);
+      if (g_report_fd < 0)
+        message("HAKMEM_REPORT=%s: the stream is not open at start (%s): no report", t,
+                strerror(errno));
+    }
     atexit(at_exit);
   }
 }

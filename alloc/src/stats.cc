@@ -591,12 +591,10 @@ void stats_latency(double* hist, uint64_t* max_cycles) {
   pthread_mutex_unlock(&g_stats_lock);
 }
 
-uint64_t lat_bin_value(unsigned b) {
+uint64_t lat_bin_low(unsigned b) {  // the inverse of lat_bin: bin b's smallest value
   if (b < 8) return b;
   unsigned e = b / 4, sub = b % 4;
-  uint64_t lo = static_cast<uint64_t>(4 + sub) << (e - 2);
-  uint64_t width = uint64_t{1} << (e - 2);
-  return lo + width / 2;
+  return static_cast<uint64_t>(4 + sub) << (e - 2);
 }
 
 uint64_t stats_samples_dropped() { return g_samples_dropped.load(std::memory_order_relaxed); }

@@ -73,6 +73,15 @@ case "$MODE" in asan|tsan) echo "TEST-RESULT: skip hakmem-tune (needs the preloa
    rows=$(echo "$out" | grep -E '^ +[0-9]+ +[0-9.]+s .*alloc_bench\+0x[0-9a-f]+: [0-9]+[KM] .*epochs')
    epochs() { echo "$rows" | sed -n "$1p" | grep -oE '[0-9]+ epochs' | awk '{s += $1} END {print s + 0}'; }
    [ "$(echo "$rows" | grep -c .)" = 3 ] && [ "$(epochs 3)" -gt "$(epochs 1)" ] &&
-     ok "hakmem-tune" || bad "hakmem-tune" "$out";;
+     ok "hakmem-tune" || bad "hakmem-tune" "$out"
+   # A program with one huge allocation: no epoch, and the row says why (the site and its
+   # count), not that nothing was allocated above 64 KiB; no temporary folder is left.
+   before=$(ls -d "${TMPDIR:-/tmp}"/hakmem-tune.* 2>/dev/null | wc -l)
+   out=$("$PYTHON" "$ROOT/misc/hakmem-tune" -n 2 --preload "$BUILDDIR/libhakmem.so" -- \
+          /usr/bin/python3 -c 'b = bytearray(300 << 20); b[-1] = 1' 2>&1)
+   after=$(ls -d "${TMPDIR:-/tmp}"/hakmem-tune.* 2>/dev/null | wc -l)
+   echo "$out" | grep -q 'no site has finished a tuner epoch yet: an epoch is 32 large allocations of a site; allocations above 64 KiB: .* 1' &&
+     [ "$before" = "$after" ] && ok "hakmem-tune: why nothing is tuned, nothing left behind" ||
+     bad "hakmem-tune untuned" "$out (folders before $before, after $after)";;
 esac
 exit 0

@@ -310,11 +310,16 @@ TEST(Kpi, LiveBytesAreExactAndPercentilesOrdered) {
   EXPECT_GT(b.latency_samples, 0);
   EXPECT_LE(b.latency_p50_ns, b.latency_p95_ns);
   EXPECT_LE(b.latency_p95_ns, b.latency_p99_ns);
-  EXPECT_GT(b.fragmentation, 0);
+  EXPECT_LE(b.latency_p99_ns, b.latency_max_ns);  // (interpolated, never above the max)
+  EXPECT_GT(b.fragmentation, 0);  // more than 1 MiB live
+  EXPECT_GE(b.peak_live_bytes, b.live_bytes);
+  size_t peak = b.peak_live_bytes;
   for (void* p : v) hak_free(p);
   hak_free(big);
   hak_get_kpi(&b);
   EXPECT_EQ(b.live_bytes, a.live_bytes);
+  EXPECT_EQ(b.peak_live_bytes, peak);  // the peak stays
+  EXPECT_GT(b.peak_fragmentation, 0);
   EXPECT_STREQ(hak_mode(), "evolving");
 }
 

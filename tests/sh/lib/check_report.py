@@ -40,6 +40,8 @@ for k in ('minor_faults', 'major_faults', 'rss_bytes', 'peak_rss_bytes', 'live_b
 if kpi['allocated_bytes'] - kpi['freed_bytes'] != kpi['live_bytes']:
     fail('allocated - freed != live')
 expect(kpi, 'fragmentation', num, 'kpi')
+expect(kpi, 'peak_live_bytes', int, 'kpi')
+expect(kpi, 'peak_fragmentation', num, 'kpi')
 for sect, keys in (('os', ('mapped_bytes', 'segments', 'large_blocks', 'purged_bytes')),
                    ('bigcache', ('hits', 'misses', 'evictions', 'bytes_held'))):
     s = expect(r, sect, dict, 'top')
