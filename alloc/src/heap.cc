@@ -50,10 +50,15 @@ bool parse_size(const char* s, size_t* out) {
     if (v > (SIZE_MAX - 9) / 10) return false;
     v = v * 10 + static_cast<size_t>(*s - '0');
   }
+  unsigned shift = 0;
   if (*s == 'K' || *s == 'k')
-    v <<= 10, ++s;
+    shift = 10, ++s;
   else if (*s == 'M' || *s == 'm')
-    v <<= 20, ++s;
+    shift = 20, ++s;
+  else if (*s == 'G' || *s == 'g')
+    shift = 30, ++s;
+  if (v > (SIZE_MAX >> shift)) return false;
+  v <<= shift;
   if (*s == 'i' && s[1] == 'B') s += 2;  // "64KiB"
   *out = v;
   return *s == 0;
@@ -93,6 +98,15 @@ void read_config() {
     else
       message("HAKMEM_MODE=%s is not off, baseline or evolving; using evolving", v);
   }
+  if (const char* v = getenv("HAKMEM_SAMPLE")) {
+    size_t mean = 0;
+    if (strcmp(v, "all") == 0)
+      g_sample_all = true;
+    else if (parse_size(v, &mean) && mean >= 1024 && mean <= (size_t{1} << 30))
+      g_sample_mean = static_cast<int64_t>(mean);
+    else
+      message("HAKMEM_SAMPLE=%s is not all or a byte count from 1K to 1G; using 512K", v);
+  }
   if (const char* v = getenv("HAKMEM_SITE_DEPTH")) {
     size_t d = 0;
     if (parse_size(v, &d) && d <= 8)
@@ -119,7 +133,7 @@ void read_config() {
                                       "HAKMEM_MODE",       "HAKMEM_REPORT",    "HAKMEM_PROFILE",
                                       "HAKMEM_SITE_DEPTH", "HAKMEM_THP",       "HAKMEM_SEED",
                                       "HAKMEM_TUNE",       "HAKMEM_QUIET",     "HAKMEM_POLICY",
-                                      "HAKMEM_PLACEMENT"};
+                                      "HAKMEM_PLACEMENT",  "HAKMEM_SAMPLE"};
   for (char** e = environ; e && *e; ++e) {
     if (strncmp(*e, "HAKMEM_", 7) != 0) continue;
     bool found = false;
@@ -191,6 +205,7 @@ void heap_reset(Heap* h) {
   for (auto& p : h->tags.page) p = &g_empty_page;
   h->direct_max = kSmallMax;
   h->fast_max = kMediumFast;
+  if (sample_all()) h->direct_max = h->fast_max = 0;  // every allocation counted: page.cc
   h->rng = random_u64();
   static std::atomic<uint64_t> heaps_made{0};
   uint64_t k = heaps_made.fetch_add(1, std::memory_order_relaxed) + 1;

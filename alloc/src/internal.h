@@ -346,6 +346,10 @@ struct Heap {
   PageQueue queues_long[kClasses] = {};
   // Return addresses of the long implicit sites (by (ra >> 4) % 64), as of life_gen.
   uintptr_t ra_long[64] = {};
+  // HAKMEM_SAMPLE=all at depth 0: return address -> implicit site, direct-mapped (a hot
+  // call site is looked up in the site table once per thread).
+  uintptr_t ra_key[64] = {};
+  uint16_t ra_site[64] = {};
   uint32_t life_gen = 0;
   // Pages of this heap holding samples: their local frees are looked at now and then, so
   // that a sampled block's death is seen soon after its free (heap_sweep_samples), not

@@ -561,6 +561,7 @@ HAK_NOINLINE void* malloc_big(Heap* h, size_t n, hak_site_t site, void* ra, uint
     threshold = threshold_of(policy_for(tsite));
     c0 = cycles();
     fresh0 = tl_fresh_pages;
+    if (g_sample_all) site = tsite;  // HAKMEM_SAMPLE=all: counted exactly, as a tag's
   }
   void* p;
   size_t usable;
@@ -619,6 +620,22 @@ HAK_INLINE void* refill_pop(Heap* h, Page* pg) {
 // recognise: its return address picks the set, then the fast path's pop (or the common
 // refill) in that set's page.
 HAK_NOINLINE void* malloc_placed(Heap* h, size_t n, void* ra) {
+  // HAKMEM_SAMPLE=all: the allocation is its implicit site's, counted as a tag's (tag
+  // slots and site pages: exact counts at the cost of the site lookup, a per-thread cache).
+  // (Not for hakmem's own allocations while it finds a site: libunwind's, at a depth.)
+  if (g_sample_all && tl_in_hook == 0) {
+    uintptr_t r = reinterpret_cast<uintptr_t>(ra);
+    unsigned i = (r >> 4) % 64;
+    if (HAK_LIKELY(h->ra_key[i] == r)) return alloc_tagged_fast(n, h->ra_site[i], ra);
+    ++tl_in_hook;
+    hak_site_t site = implicit_site(ra);
+    --tl_in_hook;
+    if (g_site_depth == 0) {  // (deeper sites are stacks: not known by ra alone)
+      h->ra_key[i] = r;
+      h->ra_site[i] = static_cast<uint16_t>(site);
+    }
+    return alloc_tagged_fast(n, site, ra);
+  }
   bool lng = h->ra_long[(reinterpret_cast<uintptr_t>(ra) >> 4) % 64] ==
              reinterpret_cast<uintptr_t>(ra);
   Set s = set_of(h, lng);
@@ -700,7 +717,7 @@ void heap_refresh_life(Heap* h) {
     h->pays_from_profile = true;
     h->placement_pays = true;
   }
-  bool on = g_placement && g_mode == kModeEvolving && n > 0 && h->placement_pays;
+  bool on = (g_placement && g_mode == kModeEvolving && n > 0 && h->placement_pays) || sample_all();
   h->direct_max = on ? 0 : kSmallMax;
   h->fast_max = on ? 0 : kMediumFast;
 }
@@ -746,6 +763,8 @@ void* malloc_slow(Heap* h, size_t n, hak_site_t site, void* ra, bool lng) {
       errno = ENOMEM;
       return nullptr;
     }
+    // (The thread's first allocation: counted as every other under HAKMEM_SAMPLE=all.)
+    if (sample_all() && site == 0 && n <= kMediumFast) return malloc_placed(h, n, ra);
   }
   heap_chores(h);
   // This allocation will be sampled: time it (the latency KPI).

@@ -17,6 +17,8 @@
 namespace hak {
 
 uint8_t g_mode = kModeEvolving;
+int64_t g_sample_mean = 512 * 1024;
+bool g_sample_all = false;
 HAK_TLS ThreadStats* tl_stats = nullptr;
 HAK_TLS uint32_t tl_in_hook = 0;
 
@@ -114,7 +116,7 @@ struct Sample {
 };
 std::atomic<uint64_t> g_sample_seq{0};
 // Live samples, by block address: an open-addressing table that grows with them (a sample
-// stands for ~kSampleMean bytes, so even a large heap has few). Its slots are spread over
+// stands for ~g_sample_mean bytes, so even a large heap has few). Its slots are spread over
 // the table by hashing, so a fixed big table would end up resident, page by page.
 constexpr size_t kMinSampleSlots = 256, kMaxSampleSlots = size_t{1} << 16;
 // The sample table's lock: held for a few dozen instructions, taken once per sample (one
@@ -201,11 +203,11 @@ unsigned lat_bin(uint64_t v) {
 }
 
 uint64_t next_interval(Heap* h) {
-  // Exponential with mean kSampleMean (so samples are a Poisson process over bytes).
+  // Exponential with mean g_sample_mean (so samples are a Poisson process over bytes).
   uint64_t& r = h->sample_rng;
   r ^= r << 13, r ^= r >> 7, r ^= r << 17;
   double u = (static_cast<double>(r >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-  double v = -ln(u) * static_cast<double>(kSampleMean);
+  double v = -ln(u) * static_cast<double>(g_sample_mean);
   return v < 1 ? 1 : v > 1e12 ? uint64_t{1000000000000} : static_cast<uint64_t>(v);
 }
 
@@ -369,8 +371,8 @@ void sample_alloc(Heap* h, void* p, size_t n, size_t usable, hak_site_t site, vo
   // This allocation had probability 1 - exp(-usable/mean) to be chosen: it stands for
   // 1/p allocations (the unbiased estimator TCMalloc's heap profiler uses).
   double weight = 1.0;
-  if (usable < 16 * static_cast<size_t>(kSampleMean)) {  // 1 - p < 2e-7 above
-    double prob = one_minus_exp_neg(static_cast<double>(usable) / static_cast<double>(kSampleMean));
+  if (usable < 16 * static_cast<size_t>(g_sample_mean)) {  // 1 - p < 2e-7 above
+    double prob = one_minus_exp_neg(static_cast<double>(usable) / static_cast<double>(g_sample_mean));
     weight = prob > 0 ? 1.0 / prob : 1.0;
   }
   bool tagged = site != 0;

@@ -29,7 +29,11 @@ constexpr unsigned kSizeBins = 48;  // log2 of the requested size
 constexpr unsigned kLifeBins = 48;  // log2 of the lifetime in ns
 constexpr unsigned kLatBins = 256;  // log-linear latency: 4 steps per power of two of ns
 constexpr unsigned kSitesPerChunk = 16;
-constexpr int64_t kSampleMean = 512 * 1024;
+// HAKMEM_SAMPLE: the mean bytes between samples (default 512 KiB), or `all`: every
+// allocation's site counted exactly (its blocks are counted as a tag's are, in pages of
+// their own: page.cc, malloc_exact); lifetimes and latency stay sampled.
+extern int64_t g_sample_mean;
+extern bool g_sample_all;
 
 // Relaxed atomic updates of counters that only their own thread writes: plain loads and
 // stores in the code, but well-defined when the report reads them from another thread.
@@ -73,6 +77,7 @@ struct ThreadStats {
 extern HAK_TLS ThreadStats* tl_stats;
 extern HAK_TLS uint32_t tl_in_hook;  // >0 while hakmem itself is inside a profiling hook
 extern uint8_t g_mode;
+HAK_INLINE bool sample_all() { return g_sample_all && g_mode != kModeOff; }
 
 SiteStats* site_stats_slow(hak_site_t site);
 HAK_INLINE SiteStats* site_stats(hak_site_t site) {

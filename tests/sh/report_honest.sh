@@ -113,4 +113,31 @@ for i in 1 2 3 4 5 6; do HAKMEM_PROFILE="$work/prof.%e" LD_PRELOAD="$HAKMEM_SO" 
 wait
 [ -s "$work/prof.sort" ] && head -1 "$work/prof.sort" | grep -q '^hakmem-profile' && [ ! -e "$work/prof.sort.lock" ] &&
   ! ls "$work" | grep -q 'tmp\.' && ok "concurrent saves, %e in HAKMEM_PROFILE" || bad "concurrent saves" "$(ls "$work")"
+
+# HAKMEM_SAMPLE=all: every allocation's site counted exactly (the 48 B site had sixteen
+# times the calls of the other and was missing from the sampled report).
+two="$BUILDDIR/tests/progs/two_sites"
+for depth in 0 2; do
+  HAKMEM_SAMPLE=all HAKMEM_SITE_DEPTH=$depth HAKMEM_REPORT="$work/all.json" LD_PRELOAD="$HAKMEM_SO" "$two" >/dev/null
+  out=$("$PYTHON" - "$work/all.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+rows = {(s['allocs'], s['frees'], s['estimated']) for s in r['sites']}
+want = {(12345, 6173, False), (777, 777, False)}
+print('ok' if want <= rows else f'missing {want - rows} in {sorted(rows)[:12]}')
+PY
+)
+  [ "$out" = ok ] && ok "HAKMEM_SAMPLE=all counts every call (depth $depth)" || bad "HAKMEM_SAMPLE=all, depth $depth" "$out"
+done
+HAKMEM_REPORT="$work/sampled.json" LD_PRELOAD="$HAKMEM_SO" "$two" >/dev/null
+"$PYTHON" -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if all(s['allocs'] != 12345 or s['estimated'] for s in r['sites']) else 1)" "$work/sampled.json" &&
+  ok "without it, small plain blocks are estimated" || bad "default sampling" "$(head -c 300 "$work/sampled.json")"
+for v in 0 512 abc 2G " 1M"; do
+  err=$(HAKMEM_SAMPLE="$v" LD_PRELOAD="$HAKMEM_SO" "$two" 2>&1 >/dev/null)
+  echo "$err" | grep -q "HAKMEM_SAMPLE=$v is not all or a byte count from 1K to 1G; using 512K" &&
+    ok "HAKMEM_SAMPLE='$v' is named" || bad "HAKMEM_SAMPLE='$v'" "$err"
+done
+err=$(HAKMEM_SAMPLE=64K HAKMEM_REPORT="$work/s64.json" LD_PRELOAD="$HAKMEM_SO" "$two" 2>&1 >/dev/null)
+[ -z "$err" ] && "$PYTHON" -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if any(s['samples'] > 20 for s in r['sites']) else 1)" "$work/s64.json" &&
+  ok "HAKMEM_SAMPLE=64K samples more often" || bad "HAKMEM_SAMPLE=64K" "$err"
 exit 0
