@@ -287,6 +287,16 @@ struct PageQueue {
 };
 
 constexpr size_t kDirect = kSmallMax / 8 + 1;
+// The block size of n <= kSmallMax bytes, by (n + 7) / 8 (class boundaries are multiples
+// of 8), without size_class's arithmetic.
+inline constexpr auto kSmallClassSize = [] {
+  struct Table {
+    uint16_t v[kDirect];
+    constexpr uint16_t operator[](size_t i) const { return v[i]; }
+  } t{};
+  for (size_t i = 0; i < kDirect; ++i) t.v[i] = static_cast<uint16_t>(class_size(size_class(i * 8)));
+  return t;
+}();
 
 // ---- Tag slots and site pages --------------------------------------------------------
 //
@@ -310,6 +320,9 @@ struct TagSlots {
   size_t n[kTagSlots];
   Page* page[kTagSlots];
   uint64_t count[kTagSlots];
+  // HAKMEM_SAMPLE=all keys slots by size class (page.cc, malloc_placed): the requested
+  // bytes of the slot's counted allocations minus count * n, added in when it is flushed.
+  int64_t bytes_adj[kTagSlots];
 };
 HAK_INLINE unsigned tag_slot_index(hak_site_t site, size_t n) {
   return static_cast<unsigned>(site + n) % kTagSlots;
@@ -600,6 +613,9 @@ HAK_INLINE uint32_t page_pop(Page* pg, Block* b) {
 // A site page's change of live blocks, counted for its site (stats.cc): the owner's count
 // of the page, or (-1) another thread's free.
 void site_page_count(hak_site_t site, int64_t blocks, size_t block_size);
+// HAKMEM_SAMPLE=all: d more requested bytes for site (an allocation counted at its class's
+// size on a slow path).
+void exact_bytes_adjust(hak_site_t site, int64_t d);
 
 // The heaps' live bytes summed (changed where Heap::live_bytes is, at page syncs: one
 // atomic add per page refill, not per block), and the peak of it plus the large blocks'.

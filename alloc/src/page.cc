@@ -616,6 +616,55 @@ HAK_INLINE void* refill_pop(Heap* h, Page* pg) {
   return nullptr;
 }
 
+// HAKMEM_SAMPLE=all: a plain allocation counted exactly as its implicit site's. The site
+// from a per-heap return-address cache (at depth 0; the stack hash at a depth), then the
+// site's tag slot, keyed by size class rather than by size as a tag's are (a site that
+// asks for hundreds of sizes would thrash the 256 slots): the requested bytes are kept
+// apart in the slot (bytes_adj), and the size histogram counts class sizes.
+// (Its slow parts out of line and tail-called, so that the common case is a leaf.)
+HAK_NOINLINE void* malloc_exact_slow(size_t n, size_t cn, hak_site_t site, void* ra, bool found) {
+  void* p = tag_alloc_slow(cn, site, ra, found);  // (counted there as cn bytes)
+  if (p && n != cn) exact_bytes_adjust(site, static_cast<int64_t>(n) - static_cast<int64_t>(cn));
+  return p;
+}
+
+HAK_INLINE void* malloc_exact_at(Heap* h, size_t n, hak_site_t site, void* ra) {
+  if (n > kSmallMax) return alloc_tagged_fast(n, site, ra);  // (no slots: shared pages)
+  size_t cn = kSmallClassSize[(n + 7) >> 3];
+  TagSlots& t = h->tags;
+  unsigned i = tag_slot_index(site, cn);
+  bool found = t.site[i] == site && t.n[i] == cn;
+  if (HAK_LIKELY(found)) {
+    Page* pg = t.page[i];
+    if (Block* b = pg->free) {
+      page_pop(pg, b);
+      t.count[i]++;
+      t.bytes_adj[i] += static_cast<int64_t>(n) - static_cast<int64_t>(cn);
+      return b;
+    }
+  }
+  return malloc_exact_slow(n, cn, site, ra, found);
+}
+
+HAK_NOINLINE void* malloc_exact_miss(Heap* h, size_t n, void* ra) {
+  ++tl_in_hook;  // (libunwind may allocate while it walks the stack: not counted)
+  hak_site_t site = implicit_site(ra);
+  --tl_in_hook;
+  if (g_site_depth == 0) {  // (deeper sites are stacks: not known by ra alone)
+    uintptr_t r = reinterpret_cast<uintptr_t>(ra);
+    h->ra_key[(r >> 4) % 64] = r;
+    h->ra_site[(r >> 4) % 64] = static_cast<uint16_t>(site);
+  }
+  return malloc_exact_at(h, n, site, ra);
+}
+
+HAK_NOINLINE void* malloc_exact(Heap* h, size_t n, void* ra) {
+  uintptr_t r = reinterpret_cast<uintptr_t>(ra);
+  unsigned k = (r >> 4) % 64;
+  if (HAK_LIKELY(h->ra_key[k] == r)) return malloc_exact_at(h, n, h->ra_site[k], ra);
+  return malloc_exact_miss(h, n, ra);
+}
+
 // A plain allocation of up to 64 KiB in a heap that has long-lived implicit sites to
 // recognise: its return address picks the set, then the fast path's pop (or the common
 // refill) in that set's page.
@@ -623,19 +672,6 @@ HAK_NOINLINE void* malloc_placed(Heap* h, size_t n, void* ra) {
   // HAKMEM_SAMPLE=all: the allocation is its implicit site's, counted as a tag's (tag
   // slots and site pages: exact counts at the cost of the site lookup, a per-thread cache).
   // (Not for hakmem's own allocations while it finds a site: libunwind's, at a depth.)
-  if (g_sample_all && tl_in_hook == 0) {
-    uintptr_t r = reinterpret_cast<uintptr_t>(ra);
-    unsigned i = (r >> 4) % 64;
-    if (HAK_LIKELY(h->ra_key[i] == r)) return alloc_tagged_fast(n, h->ra_site[i], ra);
-    ++tl_in_hook;
-    hak_site_t site = implicit_site(ra);
-    --tl_in_hook;
-    if (g_site_depth == 0) {  // (deeper sites are stacks: not known by ra alone)
-      h->ra_key[i] = r;
-      h->ra_site[i] = static_cast<uint16_t>(site);
-    }
-    return alloc_tagged_fast(n, site, ra);
-  }
   bool lng = h->ra_long[(reinterpret_cast<uintptr_t>(ra) >> 4) % 64] ==
              reinterpret_cast<uintptr_t>(ra);
   Set s = set_of(h, lng);
@@ -724,13 +760,19 @@ void heap_refresh_life(Heap* h) {
 
 void* malloc_generic(size_t n, hak_site_t site, void* ra, Page* pg) {
   Heap* h = tl_heap;
+  // No page: the fast path did not look (its limits are 0 while this heap recognises
+  // long-lived implicit sites or counts every site, or the block is large), or a tagged
+  // allocation. (First, so that these tail calls save no registers.)
+  if (pg == nullptr) {
+    if (site == 0 && n <= kMediumFast && h->direct_max == 0 && h != &g_empty_heap) {
+      if (sample_all() && tl_in_hook == 0) return malloc_exact(h, n, ra);
+      return malloc_placed(h, n, ra);
+    }
+    return malloc_slow(h, n, site, ra, site != 0 && site_is_long(site));
+  }
   // (Only untagged allocations pass their page.)
-  if (HAK_LIKELY(pg != nullptr))
-    if (void* p = refill_pop(h, pg)) return p;
-  // The fast path's limits are 0: this heap recognises long-lived implicit sites.
-  if (pg == nullptr && site == 0 && n <= kMediumFast && h->direct_max == 0 && h != &g_empty_heap)
-    return malloc_placed(h, n, ra);
-  return malloc_slow(h, n, site, ra, site != 0 && site_is_long(site));
+  if (void* p = refill_pop(h, pg)) return p;
+  return malloc_slow(h, n, 0, ra, false);
 }
 
 namespace {
@@ -764,7 +806,8 @@ void* malloc_slow(Heap* h, size_t n, hak_site_t site, void* ra, bool lng) {
       return nullptr;
     }
     // (The thread's first allocation: counted as every other under HAKMEM_SAMPLE=all.)
-    if (sample_all() && site == 0 && n <= kMediumFast) return malloc_placed(h, n, ra);
+    if (sample_all() && site == 0 && n <= kMediumFast && tl_in_hook == 0)
+      return malloc_exact(h, n, ra);
   }
   heap_chores(h);
   // This allocation will be sampled: time it (the latency KPI).
@@ -823,7 +866,8 @@ unsigned tag_slot_take(Heap* h, hak_site_t site, size_t n) {
   tag_slot_clear(h, b, true);
   TagSlots& t = h->tags;
   t.site[b] = t.site[a], t.n[b] = t.n[a], t.page[b] = t.page[a], t.count[b] = t.count[a];
-  t.site[a] = 0, t.n[a] = 0, t.page[a] = &g_empty_page, t.count[a] = 0;
+  t.bytes_adj[b] = t.bytes_adj[a];
+  t.site[a] = 0, t.n[a] = 0, t.page[a] = &g_empty_page, t.count[a] = 0, t.bytes_adj[a] = 0;
   return a;
 }
 

@@ -258,6 +258,8 @@ void tag_slot_flush(Heap* h, unsigned i) {
   uint64_t c = h->tags.count[i];
   if (c == 0) return;
   h->tags.count[i] = 0;
+  int64_t adj = h->tags.bytes_adj[i];  // (HAKMEM_SAMPLE=all: see TagSlots)
+  h->tags.bytes_adj[i] = 0;
   hak_site_t site = h->tags.site[i];
   size_t n = h->tags.n[i];
   uint64_t usable = c * class_size(size_class(n));
@@ -268,10 +270,14 @@ void tag_slot_flush(Heap* h, unsigned i) {
   SiteStats* s = site_stats(site);
   if (!s) return;
   bump(s->allocs, c);
-  bump(s->bytes, c * n);
+  bump(s->bytes, c * n + static_cast<uint64_t>(adj));
   bump(s->size_hist[log2_bin(n, kSizeBins)], c);
   bump(s->page_allocs, c);
   bump(s->page_usable, usable);
+}
+
+void exact_bytes_adjust(hak_site_t site, int64_t d) {
+  if (SiteStats* s = site_stats(site)) bump(s->bytes, static_cast<uint64_t>(d));
 }
 
 void site_page_count(hak_site_t site, int64_t blocks, size_t block_size) {

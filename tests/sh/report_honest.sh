@@ -122,8 +122,8 @@ for depth in 0 2; do
   out=$("$PYTHON" - "$work/all.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-rows = {(s['allocs'], s['frees'], s['estimated']) for s in r['sites']}
-want = {(12345, 6173, False), (777, 777, False)}
+rows = {(s['allocs'], s['frees'], s['estimated'], s['bytes']) for s in r['sites']}
+want = {(12345, 6173, False, 12345 * 48), (777, 777, False, 777 * 200000)}
 print('ok' if want <= rows else f'missing {want - rows} in {sorted(rows)[:12]}')
 PY
 )
