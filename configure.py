@@ -137,6 +137,10 @@ DEPS = [
         'ninja format'),
     Dep('clang-tidy', ['clang-tidy'], lambda: shutil.which('clang-tidy'), False, 'ninja tidy'),
     Dep('GNU time', ['time'], lambda: have_file('/usr/bin/time'), False, 'benchmarks'),
+    Dep('Chromium', ['chromium', 'fonts-dejavu-core'], lambda: shutil.which('chromium'), False,
+        'rendering the HTML heap report in tests'),
+    Dep('heaptrack', ['heaptrack'], lambda: shutil.which('heaptrack'), False,
+        'the heap profiler peer (bench/profiler)'),
 ]
 
 

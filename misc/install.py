@@ -37,7 +37,8 @@ def main():
               (os.path.join(ROOT, 'runtime/include/hako.h'), target('include', 'hako.h')),
               (os.path.join(ROOT, 'runtime/include/hako.hpp'), target('include', 'hako.hpp')),
               (os.path.join(b, 'hako'), target('bin', 'hako')),
-              (os.path.join(ROOT, 'misc/hakmem-tune'), target('bin', 'hakmem-tune'))]
+              (os.path.join(ROOT, 'misc/hakmem-tune'), target('bin', 'hakmem-tune')),
+              (os.path.join(ROOT, 'misc/hakmem-report'), target('bin', 'hakmem-report'))]
     for src, dst in copies:
         if not os.path.exists(src):
             continue

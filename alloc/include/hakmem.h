@@ -123,6 +123,7 @@ typedef struct hak_site_stats {
    * (placed on pages of their own in evolving mode), and the counts behind it. */
   int life_class;
   double life_short, life_long;
+  uint64_t lifetime_hist[HAK_SIZE_BINS]; /* [k]: sampled lifetimes of 2^(k-1) <= ns < 2^k */
 } hak_site_stats_t;
 /* Merged statistics of one site: 0, or -1 for an unknown site. */
 HAK_API int hak_get_site_stats(hak_site_t site, hak_site_stats_t* out);

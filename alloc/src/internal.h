@@ -531,6 +531,7 @@ class SpinLock {
     while (held_.exchange(true, std::memory_order_acquire))
       while (held_.load(std::memory_order_relaxed)) sched_yield();
   }
+  bool try_lock() { return !held_.exchange(true, std::memory_order_acquire); }
   void unlock() { held_.store(false, std::memory_order_release); }
   void reinit() { held_.store(false, std::memory_order_relaxed); }  // a forked child
 

@@ -12,6 +12,7 @@
 
 #include "alloc/src/fastpath.h"
 #include "alloc/src/lifetime.h"
+#include "alloc/src/timeline.h"
 #include "alloc/src/stats.h"
 #include "alloc/src/tuner.h"
 
@@ -789,6 +790,7 @@ HAK_INLINE void heap_chores(Heap* h) {
     if (now >= h->next_sparse_ns) {
       h->next_sparse_ns = now + g_config.purge_delay_ns;
       heap_release_sparse(h);
+      if (g_timeline_on) timeline_note(now);
     }
   }
   if (HAK_UNLIKELY(h->life_gen != g_life_gen.load(std::memory_order_relaxed)))

@@ -14,6 +14,7 @@
 #include "alloc/src/bigcache.h"
 #include "alloc/src/lifetime.h"
 #include "alloc/src/stats.h"
+#include "alloc/src/timeline.h"
 #include "alloc/src/tuner.h"
 
 namespace hak {
@@ -249,6 +250,8 @@ bool get_site_stats(hak_site_t site, hak_site_stats_t* o) {
     break;
   }
   memcpy(o->size_hist, s.size_hist, sizeof o->size_hist);
+  static_assert(sizeof o->lifetime_hist == sizeof s.life_hist, "48 bins each");
+  memcpy(o->lifetime_hist, s.life_hist, sizeof o->lifetime_hist);
   o->large_allocs = s.large_allocs;
   o->large_mean_ns =
       s.large_allocs ? static_cast<uint64_t>(static_cast<double>(s.large_cycles) /
@@ -363,10 +366,15 @@ void write_text(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
       }
     }
     static const char* const kClass[] = {"-", "short", "long"};
-    o.printf("%-40.40s %12llu %12llu %10s %10s %10s %8llu %9s %10s %5s  %s\n", name,
-             static_cast<unsigned long long>(s.allocs), static_cast<unsigned long long>(s.frees),
-             human(static_cast<double>(s.bytes), a, sizeof a),
-             human(static_cast<double>(s.live_bytes), b, sizeof b),
+    // An estimated site's counts carry the ~ too, each of them: 28 allocations and 9 frees
+    // with 538 KiB live are estimates from a few samples, not a contradiction.
+    const char* est = s.estimated ? "~" : "";
+    char na[24], nf[24], lv[40];
+    snprintf(na, sizeof na, "%s%llu", est, static_cast<unsigned long long>(s.allocs));
+    snprintf(nf, sizeof nf, "%s%llu", est, static_cast<unsigned long long>(s.frees));
+    snprintf(lv, sizeof lv, "%s%s", est, human(static_cast<double>(s.live_bytes), b, sizeof b));
+    o.printf("%-40.40s %12s %12s %10s %10s %10s %8llu %9s %10s %5s  %s\n", name, na, nf,
+             human(static_cast<double>(s.bytes), a, sizeof a), lv,
              human(static_cast<double>(s.peak_live_bytes), c, sizeof c),
              static_cast<unsigned long long>(s.reallocs),
              human(s.allocs ? static_cast<double>(s.bytes) / static_cast<double>(s.allocs) : 0, d,
@@ -375,7 +383,9 @@ void write_text(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
              kClass[s.life_class < 3 ? s.life_class : 0], pol);
   }
   o.printf(
-      "(~ marks sites whose counts are estimated from samples: plain malloc of small blocks)\n");
+      "(~ marks estimates from samples: plain malloc of small blocks, one sample per %s "
+      "allocated; HAKMEM_SAMPLE=all counts them exactly)\n",
+      human(static_cast<double>(g_sample_mean), a, sizeof a));
 }
 
 // A site's policy, and its tuner's state when it has one.
@@ -406,6 +416,28 @@ void write_policy_json(Out& o, const hak_site_stats_t& s) {
     first = false;
   }
   o.printf("]}");
+}
+
+// The timeline (timeline.h): [t_ms, rss, live, {"site id": live bytes, ...}] per point.
+void write_timeline_json(Out& o) {
+  size_t bytes = sizeof(TimePoint) * kTimePoints;
+  void* m = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return;
+  TimePoint* pts = static_cast<TimePoint*>(m);
+  uint64_t step = 0;
+  timeline_note(now_ns(), true);  // (where the run ended)
+  unsigned n = timeline_copy(pts, &step);
+  o.printf("  \"timeline\": {\"step_ms\": %.1f, \"points\": [", static_cast<double>(step) / 1e6);
+  for (unsigned i = 0; i < n; ++i) {
+    const TimePoint& p = pts[i];
+    o.printf("%s\n    [%.1f, %llu, %llu, {", i ? "," : "", static_cast<double>(p.t_ns) / 1e6,
+             static_cast<unsigned long long>(p.rss), static_cast<unsigned long long>(p.live));
+    for (unsigned j = 0; j < kTimeSites && p.site[j]; ++j)
+      o.printf("%s\"%u\": %lld", j ? ", " : "", p.site[j], static_cast<long long>(p.site_live[j]));
+    o.printf("}]");
+  }
+  o.printf("]},\n");
+  munmap(m, bytes);
 }
 
 void write_json(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
@@ -447,6 +479,7 @@ void write_json(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
       "\"bytes_held\": %zu, \"blocks_held\": %zu},\n",
       static_cast<unsigned long long>(bc.hits), static_cast<unsigned long long>(bc.misses),
       static_cast<unsigned long long>(bc.evictions), bc.bytes_held, bc.blocks_held);
+  write_timeline_json(o);
   o.printf("  \"site_overflow\": %llu,\n  \"samples_dropped\": %llu,\n  \"sites\": [",
            static_cast<unsigned long long>(site_overflow_count()),
            static_cast<unsigned long long>(stats_samples_dropped()));
@@ -470,6 +503,15 @@ void write_json(Out& o, const hak_kpi_t& k, hak_site_stats_t* sites, size_t n) {
       o.printf("%s\"%llu\": %llu", first ? "" : ", ",
                static_cast<unsigned long long>(uint64_t{1} << b),
                static_cast<unsigned long long>(s.size_hist[b]));
+      first = false;
+    }
+    o.printf("}, \"lifetime_histogram\": {");  // upper bound in ns: sampled lifetimes
+    first = true;
+    for (unsigned b = 0; b < HAK_SIZE_BINS; ++b) {
+      if (!s.lifetime_hist[b]) continue;
+      o.printf("%s\"%llu\": %llu", first ? "" : ", ",
+               static_cast<unsigned long long>(uint64_t{1} << b),
+               static_cast<unsigned long long>(s.lifetime_hist[b]));
       first = false;
     }
     o.printf(
@@ -579,6 +621,7 @@ void report_register() {
   static char kept[4096];
   if (const char* t = env_keep("HAKMEM_REPORT", kept, sizeof kept)) {
     g_report_target = t;
+    g_timeline_on = g_mode != kModeOff;  // (the report's timeline: timeline.h)
     int sfd = stream_fd(t);
     if (sfd >= 0) {
       g_report_fd = fcntl(sfd, F_DUPFD_CLOEXEC, 3);

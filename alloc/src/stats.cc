@@ -21,6 +21,7 @@ int64_t g_sample_mean = 512 * 1024;
 bool g_sample_all = false;
 HAK_TLS ThreadStats* tl_stats = nullptr;
 HAK_TLS uint32_t tl_in_hook = 0;
+std::atomic<int64_t> g_live[kMaxSites];  // (timeline.cc reads it too)
 
 namespace {
 
@@ -28,7 +29,6 @@ pthread_mutex_t g_stats_lock = PTHREAD_MUTEX_INITIALIZER;
 pthread_key_t g_stats_key;
 ThreadStats* g_all_stats;  // live and retired tables
 ThreadStats g_retired;     // counters of exited threads, folded in
-std::atomic<int64_t> g_live[kMaxSites];
 std::atomic<int64_t> g_peak[kMaxSites];
 
 // A bump arena for tables (mmap'd, never returned: tables are reused by new threads).

@@ -47,6 +47,16 @@ for sect, keys in (('os', ('mapped_bytes', 'segments', 'large_blocks', 'purged_b
     s = expect(r, sect, dict, 'top')
     for k in keys:
         expect(s, k, int, sect)
+tl = expect(r, 'timeline', dict, 'top')
+expect(tl, 'step_ms', num, 'timeline')
+pts = expect(tl, 'points', list, 'timeline')
+if not pts:
+    fail('timeline: no point (the report takes one at least)')
+for p in pts:
+    if not (isinstance(p, list) and len(p) == 4 and isinstance(p[3], dict)):
+        fail(f'timeline point {p}')
+if any(b[0] < a[0] for a, b in zip(pts, pts[1:])):
+    fail('timeline points out of order')
 sites = expect(r, 'sites', list, 'top')
 names = {}
 last = None
@@ -63,7 +73,10 @@ for s in sites:
     hist = expect(s, 'size_histogram', dict, where)
     if not s['estimated'] and sum(hist.values()) != s['allocs']:
         fail(f'{where}: histogram does not add up to allocs')
-    expect(s, 'lifetime_ns', dict, where)
+    life = expect(s, 'lifetime_ns', dict, where)
+    lh = expect(s, 'lifetime_histogram', dict, where)
+    if sum(lh.values()) != life['samples']:
+        fail(f'{where}: lifetime histogram does not add up to its samples')
     if last is not None and s['bytes'] > last:
         fail('sites are not sorted by bytes')
     last = s['bytes']
